@@ -1,0 +1,201 @@
+namespace RaftOrleans.Raft.Log;
+
+/// <summary>
+/// The node's view of its log: the entries it holds in memory, which of them are durable (stable),
+/// how far they are committed and applied. Indexes start at 1; index 0 with term 0 is the empty
+/// prefix every log shares. Entries before <see cref="FirstIndex"/> were compacted into a snapshot.
+/// </summary>
+internal sealed class RaftLog
+{
+    private readonly List<LogEntry> _entries = new();
+
+    /// <summary>Index and term of the last entry covered by the snapshot (0, 0 when there is none).</summary>
+    private long _snapshotIndex;
+    private long _snapshotTerm;
+
+    /// <summary>First index whose entry is not yet known durable: entries from here on go into the
+    /// next Ready's Entries.</summary>
+    private long _unstableFrom;
+
+    public RaftLog(long snapshotIndex, long snapshotTerm, IReadOnlyList<LogEntry> persisted, long committed, long applied)
+    {
+        _snapshotIndex = snapshotIndex;
+        _snapshotTerm = snapshotTerm;
+        foreach (var entry in persisted)
+        {
+            if (entry.Index != LastIndex + 1)
+                throw new InvalidOperationException($"persisted log is not contiguous at {entry.Index} (expected {LastIndex + 1})");
+            if (entry.Term < LastTerm)
+                throw new InvalidOperationException($"persisted log terms go backwards at {entry.Index}");
+            _entries.Add(entry);
+        }
+        if (committed > LastIndex)
+            throw new InvalidOperationException($"persisted commit {committed} is beyond the last index {LastIndex}");
+        Committed = Math.Max(committed, snapshotIndex);
+        Applied = Math.Max(applied, snapshotIndex);
+        if (Applied > Committed)
+            throw new InvalidOperationException($"applied index {Applied} is beyond the commit index {Committed}");
+        _unstableFrom = LastIndex + 1;
+    }
+
+    public long Committed { get; private set; }
+
+    public long Applied { get; private set; }
+
+    public long FirstIndex => _snapshotIndex + 1;
+
+    public long LastIndex => _snapshotIndex + _entries.Count;
+
+    public long LastTerm => _entries.Count == 0 ? _snapshotTerm : _entries[^1].Term;
+
+    /// <summary>The highest index known durable.</summary>
+    public long StableIndex => _unstableFrom - 1;
+
+    /// <summary>The term of the entry at <paramref name="index"/>, or null when the index is past the
+    /// end or was compacted away.</summary>
+    public long? TermAt(long index)
+    {
+        if (index == _snapshotIndex) return _snapshotTerm;
+        if (index < _snapshotIndex || index > LastIndex) return null;
+        return _entries[(int)(index - _snapshotIndex - 1)].Term;
+    }
+
+    public bool MatchesTerm(long index, long term) => TermAt(index) == term;
+
+    public LogEntry EntryAt(long index)
+    {
+        if (index < FirstIndex || index > LastIndex)
+            throw new ArgumentOutOfRangeException(nameof(index), $"entry {index} is not in [{FirstIndex}, {LastIndex}]");
+        return _entries[(int)(index - _snapshotIndex - 1)];
+    }
+
+    /// <summary>§5.4.1 election restriction: a log is at least as up to date as ours if its last term
+    /// is higher, or equal with an index at least as high.</summary>
+    public bool IsUpToDate(long lastIndex, long lastTerm) =>
+        lastTerm > LastTerm || (lastTerm == LastTerm && lastIndex >= LastIndex);
+
+    /// <summary>Leader side: append new entries at the end.</summary>
+    public void Append(LogEntry entry)
+    {
+        if (entry.Index != LastIndex + 1)
+            throw new InvalidOperationException($"append at {entry.Index} but the last index is {LastIndex}");
+        if (entry.Term < LastTerm)
+            throw new InvalidOperationException($"append of term {entry.Term} after term {LastTerm}");
+        _entries.Add(entry);
+    }
+
+    /// <summary>
+    /// Follower side of AppendEntries (Figure 2, receiver rules 2-4): if our log has an entry at
+    /// <paramref name="prevIndex"/> with <paramref name="prevTerm"/>, keep every entry that agrees,
+    /// delete from the first conflicting one on, and append what is new. Returns the index of the
+    /// last entry now known to match the leader, or null when the consistency check fails.
+    /// </summary>
+    public long? TryAppend(long prevIndex, long prevTerm, IReadOnlyList<LogEntry> entries)
+    {
+        if (!MatchesTerm(prevIndex, prevTerm)) return null;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (entry.Index != prevIndex + 1 + i)
+                throw new InvalidOperationException($"append entries are not contiguous at {entry.Index}");
+            if (entry.Index <= _snapshotIndex) continue; // already covered by our snapshot, hence committed
+            var existing = TermAt(entry.Index);
+            if (existing == entry.Term) continue;
+            if (existing is not null)
+            {
+                // Rule 3: a conflict. Committed entries never conflict (Leader Completeness, §5.4);
+                // if one does, the cluster is already unsafe, so stop rather than spread it.
+                if (entry.Index <= Committed)
+                    throw new InvalidOperationException(
+                        $"conflict at committed index {entry.Index} (ours term {existing}, leader's term {entry.Term})");
+                TruncateFrom(entry.Index);
+            }
+            _entries.Add(entry);
+        }
+        return prevIndex + entries.Count;
+    }
+
+    private void TruncateFrom(long index)
+    {
+        _entries.RemoveRange((int)(index - _snapshotIndex - 1), (int)(LastIndex - index + 1));
+        _unstableFrom = Math.Min(_unstableFrom, index);
+    }
+
+    /// <summary>The hint a follower gives a leader whose PrevLogIndex it rejected: the term it holds at
+    /// that index (0 when its log is shorter) and the first index it holds of that term, so the leader
+    /// can skip a whole conflicting term in one round trip (§5.3).</summary>
+    public (long ConflictTerm, long ConflictIndex) ConflictHint(long rejectedIndex)
+    {
+        if (rejectedIndex > LastIndex) return (0, LastIndex + 1);
+        var term = TermAt(rejectedIndex);
+        if (term is null) return (0, FirstIndex); // compacted: the leader must go back to our snapshot
+        var index = rejectedIndex;
+        while (index - 1 > _snapshotIndex && TermAt(index - 1) == term) index--;
+        return (term.Value, index);
+    }
+
+    /// <summary>The last index in our log whose term is <paramref name="term"/>, or null.</summary>
+    public long? LastIndexOfTerm(long term)
+    {
+        for (var index = LastIndex; index > _snapshotIndex; index--)
+        {
+            var t = TermAt(index)!.Value;
+            if (t == term) return index;
+            if (t < term) return null;
+        }
+        return null;
+    }
+
+    /// <summary>Entries in [from, LastIndex], at most <paramref name="maxEntries"/> and, beyond the
+    /// first, at most <paramref name="maxBytes"/>.</summary>
+    public IReadOnlyList<LogEntry> Slice(long from, int maxEntries, long maxBytes)
+    {
+        if (from < FirstIndex) throw new ArgumentOutOfRangeException(nameof(from), $"entry {from} was compacted");
+        var result = new List<LogEntry>();
+        long bytes = 0;
+        for (var index = from; index <= LastIndex && result.Count < maxEntries; index++)
+        {
+            var entry = EntryAt(index);
+            bytes += entry.SizeBytes;
+            if (result.Count > 0 && bytes > maxBytes) break;
+            result.Add(entry);
+        }
+        return result;
+    }
+
+    public void CommitTo(long index)
+    {
+        if (index <= Committed) return;
+        if (index > LastIndex)
+            throw new InvalidOperationException($"commit to {index} beyond the last index {LastIndex}");
+        Committed = index;
+    }
+
+    public IReadOnlyList<LogEntry> UnstableEntries()
+    {
+        var result = new List<LogEntry>((int)Math.Max(0, LastIndex - _unstableFrom + 1));
+        for (var index = _unstableFrom; index <= LastIndex; index++) result.Add(EntryAt(index));
+        return result;
+    }
+
+    public void StableTo(long index)
+    {
+        if (index > LastIndex) throw new InvalidOperationException($"stable to {index} beyond the last index {LastIndex}");
+        _unstableFrom = Math.Max(_unstableFrom, index + 1);
+    }
+
+    public IReadOnlyList<LogEntry> CommittedNotApplied(int maxEntries)
+    {
+        var upTo = Math.Min(Committed, Applied + maxEntries);
+        var result = new List<LogEntry>((int)Math.Max(0, upTo - Applied));
+        for (var index = Applied + 1; index <= upTo; index++) result.Add(EntryAt(index));
+        return result;
+    }
+
+    public void AppliedTo(long index)
+    {
+        if (index < Applied) throw new InvalidOperationException($"applied index going back from {Applied} to {index}");
+        if (index > Committed) throw new InvalidOperationException($"applied {index} beyond committed {Committed}");
+        Applied = index;
+    }
+}

@@ -1,0 +1,179 @@
+using RaftOrleans.Raft.Messages;
+using RaftOrleans.Raft.Tracker;
+
+namespace RaftOrleans.Raft;
+
+// Log replication: AppendEntries with the consistency check (§5.3), the commit rule (§5.3, §5.4.2,
+// Figure 8), heartbeats, and the leader's flow control (probe, then pipelined replication).
+public sealed partial class RaftNode
+{
+    /// <summary>A follower that acknowledged nothing for this many heartbeats while entries were
+    /// outstanding is probed again: an append or its answer was probably lost.</summary>
+    private const int StalledHeartbeatsBeforeProbe = 2;
+
+    private void TickLeader()
+    {
+        _heartbeatElapsedTicks++;
+        _electionElapsedTicks++;
+        if (_electionElapsedTicks >= _options.ElectionTicks)
+        {
+            _electionElapsedTicks = 0;
+            if (_options.CheckQuorum && !HasActiveQuorum())
+            {
+                BecomeFollower(Term, leader: null);
+                return;
+            }
+        }
+        if (_heartbeatElapsedTicks >= _options.HeartbeatTicks)
+        {
+            _heartbeatElapsedTicks = 0;
+            foreach (var peer in _progress.Keys) SendHeartbeat(peer);
+        }
+    }
+
+    private void AppendAsLeader(LogEntry entry)
+    {
+        _log.Append(entry);
+        _uncommittedBytes += entry.SizeBytes;
+        _appendsPending = true;
+    }
+
+    private void BroadcastAppends()
+    {
+        foreach (var peer in _progress.Keys) SendAppends(peer);
+    }
+
+    /// <summary>Sends the follower whatever it lacks, as far as flow control allows: one probe in
+    /// Probe state, up to the in-flight limit in Replicate state.</summary>
+    private void SendAppends(string peer)
+    {
+        var progress = _progress[peer];
+        while (!progress.IsPaused && progress.Next <= _log.LastIndex)
+        {
+            SendAppend(peer, progress);
+        }
+    }
+
+    private void SendAppend(string peer, Progress progress)
+    {
+        var prevIndex = progress.Next - 1;
+        var prevTerm = _log.TermAt(prevIndex)
+                       ?? throw new InvalidOperationException($"{Id}: no term for index {prevIndex} needed by {peer}");
+        var entries = progress.Next <= _log.LastIndex
+            ? _log.Slice(progress.Next, _options.MaxEntriesPerAppend, _options.MaxBytesPerAppend)
+            : Array.Empty<LogEntry>();
+        Send(new AppendEntries(Id, peer, Term, prevIndex, prevTerm, entries, _log.Committed));
+        if (entries.Count > 0) progress.SentEntries(entries[^1].Index, entries.Count);
+        else if (progress.State == ReplicationState.Probe) progress.ProbeSent = true;
+    }
+
+    private void SendHeartbeat(string peer)
+    {
+        var progress = _progress[peer];
+        if (progress.State == ReplicationState.Replicate && progress.Match < _log.LastIndex
+            && ++progress.StalledHeartbeats >= StalledHeartbeatsBeforeProbe)
+        {
+            progress.BecomeProbe();
+        }
+        if (progress.State == ReplicationState.Probe)
+        {
+            // The heartbeat doubles as a retry of a probe that may have been lost.
+            progress.ProbeSent = false;
+            SendAppend(peer, progress);
+            return;
+        }
+        // The entries up to Match are known to agree, so this heartbeat passes the consistency check
+        // and lets the follower commit up to min(commit, Match).
+        var matchTerm = _log.TermAt(progress.Match)
+                        ?? throw new InvalidOperationException($"{Id}: no term for match index {progress.Match} of {peer}");
+        Send(new AppendEntries(Id, peer, Term, progress.Match, matchTerm, Array.Empty<LogEntry>(), _log.Committed));
+    }
+
+    /// <summary>Figure 2, AppendEntries receiver implementation.</summary>
+    private void HandleAppendEntries(AppendEntries append)
+    {
+        if (Role == Role.Leader)
+            throw new InvalidOperationException($"{Id}: two leaders in term {Term} ({Id} and {append.From})");
+        // Rule 1 (term < currentTerm) was applied before we got here. A candidate that hears from the
+        // leader of its own term accepts it (§5.2).
+        if (Role != Role.Follower) BecomeFollower(Term, append.From);
+        Leader = append.From;
+        _electionElapsedTicks = 0;
+
+        if (append.PrevLogIndex < _log.Committed)
+        {
+            // Everything up to our commit index is already known to match; answering with it lets a
+            // leader whose appends were duplicated or reordered move on.
+            Send(new AppendEntriesResponse(Id, append.From, Term, true, _log.Committed, 0, 0, 0, append.ReadContext));
+            return;
+        }
+        var lastNew = _log.TryAppend(append.PrevLogIndex, append.PrevLogTerm, append.Entries);
+        if (lastNew is { } matched)
+        {
+            // Rule 5: commit up to leaderCommit, but only as far as what this message proved matches.
+            _log.CommitTo(Math.Min(append.LeaderCommit, matched));
+            Send(new AppendEntriesResponse(Id, append.From, Term, true, matched, 0, 0, 0, append.ReadContext));
+            return;
+        }
+        // Rule 2: the consistency check failed.
+        var (conflictTerm, conflictIndex) = _log.ConflictHint(append.PrevLogIndex);
+        Send(new AppendEntriesResponse(Id, append.From, Term, false, 0, append.PrevLogIndex, conflictTerm,
+            conflictIndex, append.ReadContext));
+    }
+
+    private void HandleAppendEntriesResponse(AppendEntriesResponse response)
+    {
+        if (Role != Role.Leader) return; // an answer to an earlier leadership of ours
+        if (!_progress.TryGetValue(response.From, out var progress)) return;
+        progress.RecentActive = true;
+        if (!response.Success)
+        {
+            if (progress.MaybeDecrease(response.RejectedIndex, NextIndexAfterRejection(response)))
+                SendAppends(response.From);
+            return;
+        }
+        var updated = progress.MaybeUpdate(response.MatchIndex);
+        if (progress.State == ReplicationState.Probe) progress.BecomeReplicate();
+        if (updated && MaybeCommit()) _appendsPending = true; // followers learn the new commit index
+        SendAppends(response.From);
+    }
+
+    /// <summary>Where to resume after a rejection, skipping a whole conflicting term at a time (§5.3):
+    /// if we hold the follower's conflicting term, resume after our last entry of it; otherwise at
+    /// the first index the follower holds of that term.</summary>
+    private long NextIndexAfterRejection(AppendEntriesResponse response)
+    {
+        if (response.ConflictTerm > 0 && _log.LastIndexOfTerm(response.ConflictTerm) is { } ours) return ours + 1;
+        return response.ConflictIndex;
+    }
+
+    /// <summary>§5.3/§5.4.2: commit the highest index stored on a majority, but only when its entry is
+    /// from the current term; earlier entries commit with it (Figure 8 shows why counting replicas of
+    /// an older term's entry is unsafe).</summary>
+    private bool MaybeCommit()
+    {
+        var matches = new List<long>(_voters.Count);
+        foreach (var voter in _voters)
+        {
+            if (voter == Id) matches.Add(_log.StableIndex);
+            else if (_progress.TryGetValue(voter, out var progress)) matches.Add(progress.Match);
+            else matches.Add(0);
+        }
+        matches.Sort();
+        var quorumIndex = matches[matches.Count - Quorum];
+        if (quorumIndex <= _log.Committed || _log.TermAt(quorumIndex) != Term) return false;
+        ReleaseUncommittedBytes(_log.Committed, quorumIndex);
+        _log.CommitTo(quorumIndex);
+        return true;
+    }
+
+    private void ReleaseUncommittedBytes(long fromExclusive, long toInclusive)
+    {
+        for (var index = fromExclusive + 1; index <= toInclusive; index++)
+        {
+            var entry = _log.EntryAt(index);
+            if (entry.Term == Term) _uncommittedBytes -= entry.SizeBytes;
+        }
+        _uncommittedBytes = Math.Max(0, _uncommittedBytes);
+    }
+}

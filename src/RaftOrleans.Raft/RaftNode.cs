@@ -1,0 +1,208 @@
+using RaftOrleans.Raft.Log;
+using RaftOrleans.Raft.Messages;
+using RaftOrleans.Raft.Tracker;
+
+namespace RaftOrleans.Raft;
+
+/// <summary>
+/// One Raft node as a pure, deterministic state machine (in the spirit of etcd's RawNode). It does no
+/// I/O and reads no clock: time is <see cref="Tick"/>, randomness the seeded <see cref="Random"/>
+/// handed in, and everything the host must do comes out of <see cref="GetReady"/> (see
+/// <see cref="Ready"/> for the persist, send, apply, advance contract).
+/// The role-specific rules live in the partial files: <c>RaftNode.Election.cs</c> (§5.2, §9.6, §6.2)
+/// and <c>RaftNode.Replication.cs</c> (§5.3, §5.4).
+/// </summary>
+public sealed partial class RaftNode
+{
+    private readonly RaftOptions _options;
+    private readonly Random _random;
+    private readonly RaftLog _log;
+    private readonly HashSet<string> _voters;
+    private readonly Dictionary<string, Progress> _progress = new();
+    private readonly Dictionary<string, bool> _votes = new();
+    private List<RaftMessage> _outbox = new();
+
+    private int _electionElapsedTicks;
+    private int _heartbeatElapsedTicks;
+    private int _randomizedElectionTimeoutTicks;
+    private long _uncommittedBytes;
+    private bool _appendsPending;
+
+    private HardState _lastReadyHardState;
+    private SoftState _lastReadySoftState;
+    private Ready? _readyInFlight;
+
+    public RaftNode(RaftOptions options, Random random, PersistentState? restored = null)
+    {
+        options.Validate();
+        _options = options;
+        _random = random;
+        restored ??= PersistentState.Empty;
+        _voters = new HashSet<string>(options.Voters, StringComparer.Ordinal);
+        var hard = restored.HardState;
+        _log = new RaftLog(0, 0, restored.Entries, hard.Commit, options.AppliedIndex);
+        Term = hard.Term;
+        VotedFor = hard.VotedFor;
+        _lastReadyHardState = hard;
+        BecomeFollower(Term, leader: null);
+        _lastReadySoftState = SoftState;
+    }
+
+    public string Id => _options.NodeId;
+
+    public Role Role { get; private set; }
+
+    /// <summary>currentTerm of Figure 2.</summary>
+    public long Term { get; private set; }
+
+    /// <summary>votedFor of Figure 2: who this node voted for in <see cref="Term"/>.</summary>
+    public string? VotedFor { get; private set; }
+
+    /// <summary>The leader of <see cref="Term"/> as far as this node knows.</summary>
+    public string? Leader { get; private set; }
+
+    public long CommitIndex => _log.Committed;
+
+    public long AppliedIndex => _log.Applied;
+
+    public long LastLogIndex => _log.LastIndex;
+
+    public long LastLogTerm => _log.LastTerm;
+
+    public IReadOnlyCollection<string> Voters => _voters;
+
+    public SoftState SoftState => new(Role, Leader);
+
+    private HardState HardState => new(Term, VotedFor, _log.Committed);
+
+    private int Quorum => _voters.Count / 2 + 1;
+
+    private bool IsVoter => _voters.Contains(Id);
+
+    /// <summary>Advances logical time by one tick: followers and candidates count towards an election
+    /// timeout, leaders towards their next heartbeat and quorum check.</summary>
+    public void Tick()
+    {
+        EnsureNoReadyInFlight(nameof(Tick));
+        if (Role == Role.Leader) TickLeader();
+        else TickElection();
+    }
+
+    /// <summary>Feeds one message from a peer into the node.</summary>
+    public void Step(RaftMessage message)
+    {
+        EnsureNoReadyInFlight(nameof(Step));
+        if (message.To != Id)
+            throw new ArgumentException($"message for {message.To} stepped into {Id}", nameof(message));
+        if (!IsKnownTermHandled(message)) return;
+        switch (message)
+        {
+            case RequestVote request:
+                HandleRequestVote(request);
+                break;
+            case RequestVoteResponse response:
+                HandleRequestVoteResponse(response);
+                break;
+            case AppendEntries append:
+                HandleAppendEntries(append);
+                break;
+            case AppendEntriesResponse response:
+                HandleAppendEntriesResponse(response);
+                break;
+            case TimeoutNow timeoutNow:
+                HandleTimeoutNow(timeoutNow);
+                break;
+            default:
+                throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
+        }
+    }
+
+    /// <summary>Appends a command to the leader's log. Replication starts with the next Ready, so
+    /// proposals made together travel together (batching).</summary>
+    public ProposeResult Propose(byte[] command)
+    {
+        EnsureNoReadyInFlight(nameof(Propose));
+        if (Role != Role.Leader) return ProposeResult.Refused(ProposeOutcome.NotLeader, Leader);
+        var entry = new LogEntry(_log.LastIndex + 1, Term, EntryKind.Command, command);
+        if (_uncommittedBytes > 0 && _uncommittedBytes + entry.SizeBytes > _options.MaxUncommittedBytes)
+            return ProposeResult.Refused(ProposeOutcome.Overloaded, Id);
+        AppendAsLeader(entry);
+        return ProposeResult.Accepted(entry.Index, entry.Term);
+    }
+
+    /// <summary>True when <see cref="GetReady"/> has something for the host to do.</summary>
+    public bool HasReady =>
+        _readyInFlight is null &&
+        (_appendsPending || _outbox.Count > 0 || !HardState.Equals(_lastReadyHardState) ||
+         _log.StableIndex < _log.LastIndex || _log.Applied < _log.Committed || !SoftState.Equals(_lastReadySoftState));
+
+    /// <summary>Collects what the host must do now. Follow with <see cref="Advance"/>.</summary>
+    public Ready GetReady()
+    {
+        EnsureNoReadyInFlight(nameof(GetReady));
+        if (_appendsPending)
+        {
+            _appendsPending = false;
+            BroadcastAppends();
+        }
+        var hard = HardState;
+        var soft = SoftState;
+        var messages = _outbox;
+        _outbox = new List<RaftMessage>();
+        var ready = new Ready(
+            hard.Equals(_lastReadyHardState) ? null : hard,
+            _log.UnstableEntries(),
+            messages,
+            _log.CommittedNotApplied(_options.MaxCommittedEntriesPerReady),
+            soft.Equals(_lastReadySoftState) ? null : soft);
+        _readyInFlight = ready;
+        return ready;
+    }
+
+    /// <summary>Tells the node that the host has persisted, sent and applied <paramref name="ready"/>.</summary>
+    public void Advance(Ready ready)
+    {
+        if (!ReferenceEquals(ready, _readyInFlight))
+            throw new InvalidOperationException("Advance called with a Ready that is not the one in flight");
+        _readyInFlight = null;
+        if (ready.HardState is { } hard) _lastReadyHardState = hard;
+        if (ready.SoftState is { } soft) _lastReadySoftState = soft;
+        if (ready.CommittedEntries.Count > 0) _log.AppliedTo(ready.CommittedEntries[^1].Index);
+        if (ready.Entries.Count > 0)
+        {
+            _log.StableTo(ready.Entries[^1].Index);
+            // The leader counts itself towards a quorum only for entries it has made durable.
+            if (Role == Role.Leader && MaybeCommit()) _appendsPending = true;
+        }
+    }
+
+    public RaftStatus Status()
+    {
+        var followers = Role == Role.Leader
+            ? _progress.ToDictionary(p => p.Key,
+                p => new FollowerStatus(p.Value.Match, p.Value.Next, p.Value.State == ReplicationState.Replicate, p.Value.Inflight))
+            : new Dictionary<string, FollowerStatus>();
+        return new RaftStatus(Id, Role, Term, Leader, VotedFor, _log.Committed, _log.Applied, _log.LastIndex,
+            _log.LastTerm, followers);
+    }
+
+    /// <summary>The term of the entry at <paramref name="index"/>, or null if this node does not hold it.</summary>
+    public long? TermAt(long index) => _log.TermAt(index);
+
+    /// <summary>The entry at <paramref name="index"/>, for checkers and status; it must be held.</summary>
+    public LogEntry EntryAt(long index) => _log.EntryAt(index);
+
+    private void Send(RaftMessage message) => _outbox.Add(message);
+
+    private void EnsureNoReadyInFlight(string operation)
+    {
+        if (_readyInFlight is not null)
+            throw new InvalidOperationException($"{operation} called between GetReady and Advance");
+    }
+
+    private void ResetElectionTimer()
+    {
+        _electionElapsedTicks = 0;
+        _randomizedElectionTimeoutTicks = _options.ElectionTicks + _random.Next(_options.ElectionTicks);
+    }
+}

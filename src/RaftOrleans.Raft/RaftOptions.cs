@@ -1,0 +1,59 @@
+namespace RaftOrleans.Raft;
+
+/// <summary>Configuration of one node. Every limit the core enforces is here, in units stated in its
+/// name (ticks, entries, bytes).</summary>
+public sealed record RaftOptions
+{
+    public required string NodeId { get; init; }
+
+    /// <summary>The voters of the initial configuration, this node included.</summary>
+    public required IReadOnlyList<string> Voters { get; init; }
+
+    /// <summary>E: a follower that hears nothing for a random number of ticks in [E, 2E) campaigns.</summary>
+    public int ElectionTicks { get; init; } = 10;
+
+    /// <summary>A leader sends heartbeats every this many ticks; must be below <see cref="ElectionTicks"/>.</summary>
+    public int HeartbeatTicks { get; init; } = 1;
+
+    public int MaxEntriesPerAppend { get; init; } = 512;
+
+    public int MaxBytesPerAppend { get; init; } = 1 << 20;
+
+    /// <summary>Appends sent optimistically to one follower before an acknowledgement (pipelining).</summary>
+    public int MaxInflightAppends { get; init; } = 64;
+
+    /// <summary>Proposals are refused while the leader's uncommitted entries exceed this many bytes.</summary>
+    public long MaxUncommittedBytes { get; init; } = 64L << 20;
+
+    /// <summary>Committed entries handed out in one Ready, so a restart with a long log does not
+    /// build one enormous batch.</summary>
+    public int MaxCommittedEntriesPerReady { get; init; } = 4096;
+
+    /// <summary>§9.6: campaign only after a majority says it would vote, so a node that was cut off
+    /// does not raise terms and depose a healthy leader when it comes back.</summary>
+    public bool PreVote { get; init; } = true;
+
+    /// <summary>§6.2: a leader that has not heard from a quorum within an election timeout steps
+    /// down, and followers that heard from a leader within that time ignore vote requests.</summary>
+    public bool CheckQuorum { get; init; } = true;
+
+    /// <summary>The index the state machine has already applied when the node starts (a snapshot's
+    /// index, or 0 when the state machine starts empty).</summary>
+    public long AppliedIndex { get; init; }
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(NodeId)) throw new ArgumentException("NodeId is required");
+        if (Voters.Count == 0) throw new ArgumentException("at least one voter is required");
+        if (Voters.Distinct().Count() != Voters.Count) throw new ArgumentException("voters must be distinct");
+        if (ElectionTicks < 2) throw new ArgumentException("ElectionTicks must be at least 2");
+        if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
+            throw new ArgumentException("HeartbeatTicks must be in [1, ElectionTicks)");
+        if (MaxEntriesPerAppend < 1) throw new ArgumentException("MaxEntriesPerAppend must be positive");
+        if (MaxBytesPerAppend < 1) throw new ArgumentException("MaxBytesPerAppend must be positive");
+        if (MaxInflightAppends < 1) throw new ArgumentException("MaxInflightAppends must be positive");
+        if (MaxUncommittedBytes < 1) throw new ArgumentException("MaxUncommittedBytes must be positive");
+        if (MaxCommittedEntriesPerReady < 1) throw new ArgumentException("MaxCommittedEntriesPerReady must be positive");
+        if (AppliedIndex < 0) throw new ArgumentException("AppliedIndex must not be negative");
+    }
+}

@@ -1,0 +1,51 @@
+using RaftOrleans.Raft.Messages;
+
+namespace RaftOrleans.Raft;
+
+/// <summary>
+/// Everything the node needs its host to do, gathered since the last <see cref="RaftNode.Advance"/>.
+/// <para>The host must process a Ready in this order (the loop contract):</para>
+/// <list type="number">
+/// <item><b>Persist</b> <see cref="HardState"/> (if not null) and <see cref="Entries"/> durably, in one
+/// write. <see cref="Entries"/> replace every stored entry at or after <c>Entries[0].Index</c> (a follower
+/// truncating a conflicting suffix, §5.3). Nothing below may happen until this write is durable: a vote
+/// grant or an append acknowledgement in <see cref="Messages"/> promises that state.</item>
+/// <item><b>Send</b> <see cref="Messages"/>. Sending is best effort: Raft tolerates loss, duplication and
+/// reordering, so a failed send is dropped, never retried by the host.</item>
+/// <item><b>Apply</b> <see cref="CommittedEntries"/> to the state machine, in order, each exactly once.</item>
+/// <item>Call <see cref="RaftNode.Advance"/> with this Ready.</item>
+/// </list>
+/// <para>One Ready is in flight at a time: the host must not call Tick, Step or Propose between
+/// <see cref="RaftNode.GetReady"/> and <see cref="RaftNode.Advance"/>; it queues them and feeds them in
+/// afterwards, so that many proposals and messages fold into the next Ready (group commit: one storage
+/// write per Ready, not per command).</para>
+/// </summary>
+public sealed class Ready
+{
+    internal Ready(HardState? hardState, IReadOnlyList<LogEntry> entries, IReadOnlyList<RaftMessage> messages,
+        IReadOnlyList<LogEntry> committedEntries, SoftState? softState)
+    {
+        HardState = hardState;
+        Entries = entries;
+        Messages = messages;
+        CommittedEntries = committedEntries;
+        SoftState = softState;
+    }
+
+    /// <summary>Term, vote and commit to persist; null when unchanged since the last Ready.</summary>
+    public HardState? HardState { get; }
+
+    /// <summary>Log entries to persist, contiguous and ascending.</summary>
+    public IReadOnlyList<LogEntry> Entries { get; }
+
+    /// <summary>Messages to send once the persist is durable.</summary>
+    public IReadOnlyList<RaftMessage> Messages { get; }
+
+    /// <summary>Entries known committed, to apply in order.</summary>
+    public IReadOnlyList<LogEntry> CommittedEntries { get; }
+
+    /// <summary>Role and leader, when they changed since the last Ready; for display only.</summary>
+    public SoftState? SoftState { get; }
+
+    public bool MustPersist => HardState is not null || Entries.Count > 0;
+}
