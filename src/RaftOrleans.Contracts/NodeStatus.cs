@@ -1,0 +1,17 @@
+namespace RaftOrleans.Contracts;
+
+/// <summary>What a node reports about itself, for `raftctl status` and for tests.</summary>
+[GenerateSerializer, Immutable, Alias("RaftOrleans.NodeStatus")]
+public sealed record NodeStatus(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Silo,
+    /// <summary>leader, follower, candidate, precandidate or learner.</summary>
+    [property: Id(2)] string Role,
+    [property: Id(3)] long Term,
+    [property: Id(4)] string? Leader,
+    [property: Id(5)] long CommitIndex,
+    [property: Id(6)] long AppliedIndex,
+    [property: Id(7)] long LastLogIndex,
+    /// <summary>Milliseconds since this node last heard from its leader (0 on the leader; null when
+    /// it never heard from one).</summary>
+    [property: Id(8)] long? MillisecondsSinceLeaderContact);
