@@ -70,6 +70,9 @@ public sealed class SimCluster
 
     public long MessagesSent { get; private set; }
 
+    /// <summary>Messages sent, by message type name (AppendEntries, InstallSnapshot, ...).</summary>
+    public Dictionary<string, long> MessagesByType { get; } = new();
+
     public SimNode this[string id] => _nodes[id];
 
     public IEnumerable<SimNode> Nodes => NodeIds.Select(id => _nodes[id]);
@@ -298,6 +301,8 @@ public sealed class SimCluster
     private void Send(RaftMessage message)
     {
         MessagesSent++;
+        var type = message.GetType().Name;
+        MessagesByType[type] = MessagesByType.GetValueOrDefault(type) + 1;
         if (_blockedLinks.Contains((message.From, message.To))) return;
         if (Faults.DropRate > 0 && _random.NextDouble() < Faults.DropRate) return;
         var copies = Faults.DuplicateRate > 0 && _random.NextDouble() < Faults.DuplicateRate ? 2 : 1;
