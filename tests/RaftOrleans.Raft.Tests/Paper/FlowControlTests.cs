@@ -39,6 +39,24 @@ public sealed class FlowControlTests
         }
     }
 
+    // Pipelining must survive acknowledgements that take a heartbeat interval: the leader falls back to
+    // probing (and resends everything from Match + 1) only when appends stay unanswered for several
+    // heartbeats after they were sent; a heartbeat that happened before they were sent does not count.
+    [Fact]
+    public void AppendsAnsweredWithinAHeartbeatIntervalAreNotResent()
+    {
+        var host = new Host(Options());
+        host.BecomeLeaderWithAllFollowersCaughtUp();
+
+        host.Propose("x");
+        var first = host.Tick(); // the heartbeat fires before the Ready sends the new entry
+        Assert.Contains(first.OfType<AppendEntries>(), a => a.To == "n2" && a.Entries.Count == 1);
+        var second = host.Tick(); // one heartbeat after the send, the acknowledgement is still on its way
+
+        Assert.DoesNotContain(second.OfType<AppendEntries>(), a => a.Entries.Count > 0);
+        Assert.True(host.Node.Status().Followers["n2"].Replicating);
+    }
+
     // Flow control on memory: a leader holding MaxUncommittedBytes of uncommitted entries refuses new
     // proposals (Overloaded) until commits release them. A lone proposal is always accepted, so an
     // entry larger than the limit cannot be refused forever.
