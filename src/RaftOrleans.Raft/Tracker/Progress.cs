@@ -41,7 +41,8 @@ internal sealed class Progress
     /// <summary>Heard from since the leader last checked its quorum (§6.2).</summary>
     public bool RecentActive { get; set; }
 
-    /// <summary>Heartbeat rounds since Match last moved while entries were outstanding.</summary>
+    /// <summary>Heartbeat rounds since Match last moved or since appends became outstanding, whichever
+    /// is later.</summary>
     public int StalledHeartbeats { get; set; }
 
     public int Inflight => _inflightLastIndexes.Count;
@@ -102,6 +103,9 @@ internal sealed class Progress
         if (count == 0) return;
         if (State == ReplicationState.Replicate)
         {
+            // The stall clock starts when something is outstanding: heartbeats that passed while the
+            // pipeline was empty (e.g. before a fresh proposal was sent) say nothing about a lost append.
+            if (_inflightLastIndexes.Count == 0) StalledHeartbeats = 0;
             Next = lastIndex + 1;
             _inflightLastIndexes.Enqueue(lastIndex);
         }
