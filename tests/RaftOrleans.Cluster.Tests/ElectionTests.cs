@@ -11,4 +11,14 @@ public sealed class ElectionTests
         var statuses = await cluster.AgreedLeaderAsync(cluster.Nodes);
         foreach (var status in statuses) Assert.Equal(status.Node, status.Silo);
     }
+
+    [Fact]
+    public async Task Five_silos_elect_one_leader_and_replicate_to_all()
+    {
+        await using var cluster = await RaftTestCluster.StartAsync(5);
+        var statuses = await cluster.AgreedLeaderAsync(cluster.Nodes);
+        foreach (var status in statuses) Assert.Equal(status.Node, status.Silo);
+        var reply = await cluster.ProposeAsync(LogChecks.Command("x"));
+        await cluster.AssertLogsAgreeAsync(cluster.Nodes, reply.Index);
+    }
 }
