@@ -54,6 +54,11 @@ public sealed class StorageCostTests
         command.CommandText = "SELECT count(*) FROM OrleansStorage";
         var rows = Convert.ToInt64(await command.ExecuteScalarAsync());
         Assert.Equal(1 + lastIndex / segmentEntries, rows);
+        // Rows hold the Orleans binary form, not the provider's default JSON (which base64s the bytes).
+        command.CommandText = "SELECT PayloadBinary FROM OrleansStorage WHERE GrainTypeString = 'raft-node'";
+        var nodeRow = (byte[])(await command.ExecuteScalarAsync())!;
+        Assert.NotEqual((byte)'{', nodeRow[0]);
+        Assert.True(nodeRow.Length < earlyMax + 64, $"stored node row is {nodeRow.Length} bytes");
         // Every segment was sealed by one of the appends (the leader's no-op alone cannot fill one).
         Assert.Equal(lastIndex / segmentEntries, perAppend.Sum(a => a.SegmentWrites));
     }
