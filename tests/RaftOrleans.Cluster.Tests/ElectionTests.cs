@@ -8,6 +8,11 @@ public sealed class ElectionTests
     public async Task Three_silos_elect_one_leader_and_each_node_lives_on_its_own_silo()
     {
         await using var cluster = await RaftTestCluster.StartAsync(3);
+        // Nobody has called the nodes yet: each silo activates its own node when it starts.
+        await Poll.UntilAsync(() => Task.FromResult(cluster.Nodes.Where(n =>
+                !cluster.Cluster.TryGetGrainContext(cluster.Node(n).GetGrainId(), out _)).ToArray()),
+            inactive => inactive.Length == 0, TimeSpan.FromSeconds(10), "every node active without a call",
+            inactive => "inactive: " + string.Join(",", inactive));
         var statuses = await cluster.AgreedLeaderAsync(cluster.Nodes);
         foreach (var status in statuses) Assert.Equal(status.Node, status.Silo);
     }

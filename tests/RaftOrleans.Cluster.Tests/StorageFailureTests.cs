@@ -14,7 +14,8 @@ public sealed class StorageFailureTests
             configure: (node, silo) => TestGrainStorage.Install(silo, storage => storages[node] = storage),
             tune: settings => settings with { ProposeTimeoutMs = 600 });
         var leader = await cluster.LeaderAsync();
-        await cluster.ProposeAsync(Command("durable"));
+        var durable = await cluster.ProposeAsync(Command("durable"));
+        await cluster.AssertLogsAgreeAsync(cluster.Nodes, durable.Index);
         var followers = cluster.Nodes.Where(n => n != leader).ToArray();
 
         foreach (var follower in followers) storages[follower].Failing = true;
