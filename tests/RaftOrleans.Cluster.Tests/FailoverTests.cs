@@ -1,5 +1,4 @@
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains.Placement;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 
 namespace RaftOrleans.Cluster.Tests;
@@ -59,14 +58,5 @@ public sealed class FailoverTests
         foreach (var status in await cluster.StatusesAsync())
             Assert.True(status.Term >= termsBefore[status.Node], $"{status.Node} went back from term {termsBefore[status.Node]} to {status.Term}");
         await cluster.ProposeAsync(Command("after-restart"));
-    }
-
-    [Fact]
-    public async Task A_node_without_its_silo_is_not_placed_anywhere_else()
-    {
-        await using var cluster = await RaftTestCluster.StartAsync(3);
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Node("n9").GetStatus());
-        Assert.Contains("n9", error.Message);
-        Assert.IsType<RaftNodePlacementException>(error);
     }
 }

@@ -11,13 +11,6 @@ namespace RaftOrleans.Cluster.Tests;
 public sealed class FencingTests
 {
     [Fact]
-    public async Task A_stale_writer_cannot_persist_a_vote()
-    {
-        await using var cluster = await RaftTestCluster.StartAsync(3);
-        await StaleWriterScenario.StaleVoteIsRefusedAsync(cluster);
-    }
-
-    [Fact]
     public async Task A_live_activation_whose_row_was_taken_over_stops_and_the_node_comes_back_from_storage()
     {
         await using var cluster = await RaftTestCluster.StartAsync(3);
