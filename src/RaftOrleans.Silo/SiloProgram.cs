@@ -3,6 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
+using RaftOrleans.Grains;
+using RaftOrleans.Grains.Storage;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 
@@ -71,11 +73,8 @@ public static class SiloProgram
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Prepare(config, ConfigKeys.ClusteringConnection, config.Clustering,
             () => ClusteringSchema.ApplyAsync(config.Clustering, limit.Token));
-        await Prepare(config, ConfigKeys.StorageConnection, config.Storage, () =>
-        {
-            using var connection = config.Storage.Open();
-            return Task.CompletedTask;
-        });
+        await Prepare(config, ConfigKeys.StorageConnection, config.Storage,
+            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(RaftSettings(config).Storage, limit.Token));
     }
 
     private static async Task Prepare(NodeConfig config, string key, DatabaseConnection database, Func<Task> prepare)
@@ -91,13 +90,25 @@ public static class SiloProgram
             await prepare();
         }
         catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException
-                                       or TimeoutException or OperationCanceledException or InvalidOperationException)
+                                       or TimeoutException or OperationCanceledException or InvalidOperationException
+                                       or RaftStorageUnavailableException)
         {
-            throw new ConfigException(Origin(config, key), $"cannot use {database.Describe()}: {e.Message.Split('\n')[0].Trim()}", e);
+            var reason = (e is RaftStorageUnavailableException && e.InnerException is { } inner ? inner : e).Message;
+            throw new ConfigException(Origin(config, key), $"cannot use {database.Describe()}: {reason.Split('\n')[0].Trim()}", e);
         }
     }
 
     private static string Origin(NodeConfig config, string key) => $"{config.ConfigPath}: {key}";
+
+    private static RaftNodeSettings RaftSettings(NodeConfig config) => new()
+    {
+        NodeId = config.NodeId,
+        Voters = config.Voters,
+        TickIntervalMs = config.TickIntervalMs,
+        ElectionTicks = config.ElectionTicks,
+        HeartbeatTicks = config.HeartbeatTicks,
+        Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
+    };
 
     private static IHost BuildHost(NodeConfig config)
     {
@@ -126,6 +137,7 @@ public static class SiloProgram
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
             silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
+            silo.AddRaftNode(RaftSettings(config));
         });
         return builder.Build();
     }
@@ -142,6 +154,9 @@ public static class SiloProgram
         logging.AddFilter("RaftOrleans", LogLevel.Information);
         // Its only warnings are start-up notes about the GC mode, printed on every start.
         logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        // Orleans' placement retries log every attempt through Polly; the failure itself is logged once more
+        // by Orleans' messaging, so these only repeat it.
+        logging.AddFilter("Polly", LogLevel.Critical);
     }
 }
 

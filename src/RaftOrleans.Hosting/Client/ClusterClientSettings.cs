@@ -25,7 +25,7 @@ public sealed record ClusterClientSettings
 
     /// <summary>Limit on opening one gateway connection: a frozen gateway still accepts TCP, so only this
     /// limit lets the client give up on it and use another.</summary>
-    public TimeSpan OpenConnectionTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan OpenConnectionTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often the gateway list is re-read from the membership table.</summary>
     public TimeSpan GatewayListRefreshPeriod { get; init; } = TimeSpan.FromSeconds(2);

@@ -12,7 +12,7 @@ public sealed record ClusterEndpoints
     public string ServiceId { get; init; } = "raftorleans";
     public DatabaseConnection? Clustering { get; init; }
     public required IReadOnlyList<NodeEndpoint> Nodes { get; init; }
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(8);
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Settings for one client over every gateway (gateways from the membership table when known).</summary>
@@ -24,17 +24,6 @@ public sealed record ClusterEndpoints
         Gateways = Nodes.Select(node => node.Gateway).ToArray(),
         ConnectTimeout = ConnectTimeout,
         ResponseTimeout = ResponseTimeout,
-    };
-
-    /// <summary>Settings for a client that talks to one node's silo only.</summary>
-    public ClusterClientSettings ClientSettingsFor(NodeEndpoint node, TimeSpan timeout) => new()
-    {
-        ClusterId = ClusterId,
-        ServiceId = ServiceId,
-        Gateways = [node.Gateway],
-        ConnectTimeout = timeout,
-        ResponseTimeout = timeout,
-        OpenConnectionTimeout = timeout,
     };
 }
 

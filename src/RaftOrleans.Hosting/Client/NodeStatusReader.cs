@@ -9,55 +9,80 @@ public sealed record NodeStatusRow(string Node, NodeStatus? Status, string? Erro
     public bool Reachable => Status is not null;
 }
 
-/// <summary>Asks every node for its status at once, each through its own silo's gateway with its own
-/// client and time limit. A dead or frozen node costs its own row the limit and nothing more: it cannot
-/// stall the rows of healthy nodes (as one shared client could, when it routes a healthy node's call
-/// through the frozen silo's gateway).</summary>
+/// <summary>Asks every node for its status at once, each call with its own time limit, so a dead or frozen
+/// node costs its own row the limit and never stalls the others.
+///
+/// One client serves all nodes. Its gateway for a node's call is chosen by Orleans (by grain hash), and a
+/// frozen silo's gateway still accepts TCP: such a call fails once the connection handshake times out
+/// (<see cref="ClusterClientSettings.OpenConnectionTimeout"/>), Orleans marks that gateway dead, and the
+/// call is retried through another gateway while the node's limit lasts.</summary>
 public static class NodeStatusReader
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Connects a client for the occasion; when no gateway answers within the cluster's connect
+    /// limit every row is unreachable with that reason.</summary>
     public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(ClusterEndpoints cluster, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var rows = cluster.Nodes.Select(node => ReadOneAsync(cluster, node, timeout, cancellationToken));
-        return await Task.WhenAll(rows);
-    }
-
-    private static async Task<NodeStatusRow> ReadOneAsync(ClusterEndpoints cluster, NodeEndpoint node, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        ConnectedClusterClient? client = null;
+        ConnectedClusterClient client;
         try
         {
-            client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettingsFor(node, timeout), cancellationToken);
-            var remaining = timeout - clock.Elapsed;
-            if (remaining <= TimeSpan.Zero)
-            {
-                return new NodeStatusRow(node.Node, null, $"no answer within {timeout.TotalMilliseconds:0} ms");
-            }
+            client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettings(), cancellationToken);
+        }
+        catch (ClusterUnreachableException e)
+        {
+            return cluster.Nodes.Select(node => new NodeStatusRow(node.Node, null, e.Message)).ToArray();
+        }
 
-            var status = await client.Client.GetGrain<IRaftNodeGrain>(node.Node).GetStatus().WaitAsync(remaining, cancellationToken);
-            return new NodeStatusRow(node.Node, status, null);
-        }
-        catch (ClusterUnreachableException)
+        try
         {
-            return new NodeStatusRow(node.Node, null, $"silo gateway {node.Gateway} did not answer within {timeout.TotalMilliseconds:0} ms");
-        }
-        catch (TimeoutException)
-        {
-            return new NodeStatusRow(node.Node, null, $"no answer within {timeout.TotalMilliseconds:0} ms");
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new NodeStatusRow(node.Node, null, $"{e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return await ReadAsync(client.Client, cluster.Nodes.Select(node => node.Node).ToArray(), timeout, cancellationToken);
         }
         finally
         {
-            if (client is not null)
+            // Not awaited: stopping a client that still has a connection to a frozen silo can take its
+            // whole stop limit, and the answer is already here.
+            _ = client.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>With a client the caller already has (the console's session, a test).</summary>
+    public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(IClusterClient client, IReadOnlyList<string> nodes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var rows = nodes.Select(node => ReadOneAsync(client, node, timeout, cancellationToken));
+        return await Task.WhenAll(rows);
+    }
+
+    private static async Task<NodeStatusRow> ReadOneAsync(IClusterClient client, string node, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var grain = client.GetGrain<IRaftNodeGrain>(node);
+        var lastError = $"no answer within {timeout.TotalMilliseconds:0} ms";
+        while (clock.Elapsed < timeout)
+        {
+            try
             {
-                // Not awaited: stopping a client whose silo froze can take its whole stop limit.
-                _ = client.DisposeAsync().AsTask();
+                var status = await grain.GetStatus().WaitAsync(timeout - clock.Elapsed, cancellationToken);
+                return new NodeStatusRow(node, status, null);
+            }
+            catch (TimeoutException)
+            {
+                lastError = $"no answer within {timeout.TotalMilliseconds:0} ms";
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Refused connection, rejected message, node not placeable (its silo is gone): quick
+                // failures, worth another try through another gateway while the limit lasts.
+                lastError = $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+                var pause = RetryPause < timeout - clock.Elapsed ? RetryPause : timeout - clock.Elapsed;
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, cancellationToken);
+                }
             }
         }
+
+        return new NodeStatusRow(node, null, lastError);
     }
 }
