@@ -10,39 +10,52 @@ public sealed record NodeStatusRow(string Node, NodeStatus? Status, string? Erro
 }
 
 /// <summary>Asks every node for its status at once, each call with its own time limit, so a dead or frozen
-/// node costs its own row the limit and never stalls the others.
-///
-/// One client serves all nodes. Its gateway for a node's call is chosen by Orleans (by grain hash), and a
-/// frozen silo's gateway still accepts TCP: such a call fails once the connection handshake times out
-/// (<see cref="ClusterClientSettings.OpenConnectionTimeout"/>), Orleans marks that gateway dead, and the
-/// call is retried through another gateway while the node's limit lasts.</summary>
+/// node costs its own row the limit and never stalls the others.</summary>
 public static class NodeStatusReader
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Connects a client for the occasion; when no gateway answers within the cluster's connect
-    /// limit every row is unreachable with that reason.</summary>
+    /// <summary>Each node through a client of its own whose only gateway is the node's own silo: a row says
+    /// exactly whether silo nX answers. (One shared client would route a healthy node's call through
+    /// whichever gateway Orleans picks for that grain, possibly a frozen silo that still accepts TCP.)
+    /// The client's start (slow on a cold, busy machine) has the cluster's connect limit; reaching the
+    /// node's gateway and the call have <paramref name="timeout"/>.</summary>
     public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(ClusterEndpoints cluster, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var rows = cluster.Nodes.Select(node => ReadThroughOwnGatewayAsync(cluster, node, timeout, cancellationToken));
+        return await Task.WhenAll(rows);
+    }
+
+    private static async Task<NodeStatusRow> ReadThroughOwnGatewayAsync(ClusterEndpoints cluster, NodeEndpoint node, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var settings = new ClusterClientSettings
+        {
+            ClusterId = cluster.ClusterId,
+            ServiceId = cluster.ServiceId,
+            Gateways = [node.Gateway],
+            ConnectTimeout = cluster.ConnectTimeout,
+            OpenConnectionTimeout = timeout,
+            ResponseTimeout = timeout,
+        };
         ConnectedClusterClient client;
         try
         {
-            client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettings(), cancellationToken);
+            client = await ClusterClientFactory.ConnectAsync(settings, cancellationToken);
         }
         catch (ClusterUnreachableException e)
         {
-            return cluster.Nodes.Select(node => new NodeStatusRow(node.Node, null, e.Message)).ToArray();
+            return new NodeStatusRow(node.Node, null, e.Message);
         }
 
         try
         {
-            return await ReadAsync(client.Client, cluster.Nodes.Select(node => node.Node).ToArray(), timeout, cancellationToken);
+            return await ReadOneAsync(client.Client, node.Node, timeout, cancellationToken);
         }
         finally
         {
-            // Not awaited: stopping a client that still has a connection to a frozen silo can take its
-            // whole stop limit, and the answer is already here.
+            // Not awaited: stopping a client can take its whole stop limit when the silo froze meanwhile,
+            // and the answer is already here.
             _ = client.DisposeAsync().AsTask();
         }
     }
