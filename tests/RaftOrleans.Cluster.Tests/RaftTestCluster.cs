@@ -17,14 +17,16 @@ public sealed class RaftTestCluster : IAsyncDisposable
     private readonly ConcurrentDictionary<string, InProcessSiloHandle> _silos = new();
     private readonly Func<string, RaftStorageSettings> _storageOf;
     private readonly Action<string, ISiloBuilder>? _configure;
+    private readonly Func<RaftNodeSettings, RaftNodeSettings>? _tune;
 
     private RaftTestCluster(IReadOnlyList<string> nodes, string dataDirectory, Func<string, RaftStorageSettings> storageOf,
-        Action<string, ISiloBuilder>? configure)
+        Action<string, ISiloBuilder>? configure, Func<RaftNodeSettings, RaftNodeSettings>? tune)
     {
         Nodes = nodes;
         DataDirectory = dataDirectory;
         _storageOf = storageOf;
         _configure = configure;
+        _tune = tune;
     }
 
     public IReadOnlyList<string> Nodes { get; }
@@ -41,9 +43,11 @@ public sealed class RaftTestCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="nodeCount"/> silos. <paramref name="storage"/> maps a node and
     /// the cluster's data folder to its storage (default: one SQLite file per node);
-    /// <paramref name="configure"/> adds per-silo services (e.g. a failing storage).</summary>
+    /// <paramref name="configure"/> adds per-silo services (e.g. a failing storage);
+    /// <paramref name="tune"/> adjusts each node's settings.</summary>
     public static async Task<RaftTestCluster> StartAsync(int nodeCount,
-        Func<string, string, RaftStorageSettings>? storage = null, Action<string, ISiloBuilder>? configure = null)
+        Func<string, string, RaftStorageSettings>? storage = null, Action<string, ISiloBuilder>? configure = null,
+        Func<RaftNodeSettings, RaftNodeSettings>? tune = null)
     {
         var nodes = Enumerable.Range(1, nodeCount).Select(i => $"n{i}").ToArray();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "raft-cluster-tests", Guid.NewGuid().ToString("N"));
@@ -53,7 +57,7 @@ public sealed class RaftTestCluster : IAsyncDisposable
             Kind = RaftStorageSettings.Sqlite,
             ConnectionString = $"Data Source={Path.Combine(dir, node + ".db")}",
         };
-        var result = new RaftTestCluster(nodes, dataDirectory, node => storage(node, dataDirectory), configure);
+        var result = new RaftTestCluster(nodes, dataDirectory, node => storage(node, dataDirectory), configure, tune);
         foreach (var node in nodes)
         {
             await RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(result._storageOf(node), CancellationToken.None);
@@ -61,6 +65,9 @@ public sealed class RaftTestCluster : IAsyncDisposable
         }
 
         var builder = new InProcessTestClusterBuilder((short)nodeCount);
+        // Rows are keyed by service id: a shared PostgreSQL database must not hand one test's nodes
+        // another test's state.
+        builder.Options.ServiceId = "raft-test-" + Guid.NewGuid().ToString("N");
         builder.ConfigureSilo((options, siloBuilder) =>
         {
             if (!result._namesOfNextSilos.TryDequeue(out var node))
@@ -75,12 +82,11 @@ public sealed class RaftTestCluster : IAsyncDisposable
         return result;
     }
 
-    public RaftNodeSettings Settings(string node) => new()
+    public RaftNodeSettings Settings(string node)
     {
-        NodeId = node,
-        Voters = Nodes,
-        Storage = _storageOf(node),
-    };
+        var settings = new RaftNodeSettings { NodeId = node, Voters = Nodes, Storage = _storageOf(node) };
+        return _tune is null ? settings : _tune(settings);
+    }
 
     /// <summary>Kills the silo of <paramref name="node"/> abruptly (no graceful deactivation).</summary>
     public async Task KillAsync(string node)

@@ -27,9 +27,10 @@ public sealed record RaftNodeSettings
     /// this many entries) plus the new entries, whatever the length of the log.</summary>
     public int LogSegmentEntries { get; init; } = 32;
 
-    /// <summary>Timeout of one delivery to a peer. Deliveries only enqueue at the receiver, so anything
-    /// beyond a couple of heartbeats means the peer is unreachable or frozen; the batch is dropped.</summary>
-    public TimeSpan PeerCallTimeout => TimeSpan.FromMilliseconds(Math.Max(20, 2 * HeartbeatTicks * TickIntervalMs));
+    /// <summary>Timeout of one delivery to a peer: the minimum election timeout. Deliveries only enqueue
+    /// at the receiver, so a call that takes longer means the peer is unreachable, frozen or starved;
+    /// the batch is dropped and the pump moves on to newer messages.</summary>
+    internal TimeSpan PeerCallTimeout => TimeSpan.FromMilliseconds(Math.Max(20, ElectionTicks * TickIntervalMs));
 
     internal void Validate()
     {

@@ -19,7 +19,8 @@ public static class RaftSiloBuilderExtensions
     /// ADO.NET grain storage provider "raft" (binary Orleans serialization), the pinned placement
     /// director, the lifecycle participant that activates the node when the silo starts and keeps it
     /// active, and the default state machine (<see cref="RecordingStateMachineFactory"/>) unless an
-    /// <see cref="IRaftStateMachineFactory"/> is registered. The silo must be named like the node.
+    /// <see cref="IRaftStateMachineFactory"/> is registered. It names the silo after the node
+    /// (<see cref="SiloOptions.SiloName"/>); a silo renamed afterwards fails at start.
     /// Call <see cref="EnsureRaftStorageSchemaAsync"/> before starting the silo.
     /// </summary>
     public static ISiloBuilder AddRaftNode(this ISiloBuilder builder, RaftNodeSettings settings)
@@ -28,6 +29,8 @@ public static class RaftSiloBuilderExtensions
         settings.Validate();
         var services = builder.Services;
         services.AddSingleton(settings);
+        // The node is pinned to the silo of its own name; RaftNodeActivator checks nobody renamed it.
+        builder.Configure<SiloOptions>(options => options.SiloName = settings.NodeId);
         services.TryAddSingleton<IRaftStateMachineFactory, RecordingStateMachineFactory>();
 
         builder.AddAdoNetGrainStorage(StorageProviderName, options =>

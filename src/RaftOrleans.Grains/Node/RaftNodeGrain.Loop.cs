@@ -40,6 +40,9 @@ public sealed partial class RaftNodeGrain
                 Send(ready.Messages);
                 Apply(ready.CommittedEntries);
                 _core.Advance(ready);
+                if (ready.SoftState is { } soft)
+                    _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
+                        NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
             }
         }
         catch (Exception e)

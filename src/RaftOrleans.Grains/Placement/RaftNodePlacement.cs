@@ -43,4 +43,9 @@ internal sealed class RaftNodePlacementDirector(IClusterMembershipService member
     }
 }
 
-public sealed class RaftNodePlacementException(string message) : OrleansException(message);
+/// <summary>Thrown to whoever calls a node whose silo is not an Active member.</summary>
+[GenerateSerializer, Alias("RaftOrleans.RaftNodePlacementException")]
+public sealed class RaftNodePlacementException : OrleansException
+{
+    public RaftNodePlacementException(string message) : base(message) { }
+}
