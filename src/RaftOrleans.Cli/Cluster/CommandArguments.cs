@@ -59,5 +59,3 @@ public sealed class CommandArguments
     }
 }
 
-/// <summary>A command line that cannot be run as given.</summary>
-public sealed class UsageException(string message) : Exception(message);
