@@ -240,7 +240,8 @@ public sealed class AgreementScenarios
         Assert.InRange(agreementMessages, 4, 2 * 2 * (appendRounds + heartbeatRounds));
         Assert.True(agreementMessages < 2 * 2 * 20, $"{agreementMessages} messages for 20 commands: one per entry?");
 
-        // An idle period of 100 ticks: one heartbeat and one answer per follower per heartbeat interval.
+        // An idle second (100 ticks at the grain's 10 ms tick): one heartbeat and one answer per follower
+        // per heartbeat interval, nothing more.
         var term = leader.Raft.Term;
         before = s.Cluster.MessagesSent;
         s.Tick(100);
