@@ -13,9 +13,13 @@ public sealed class CoreBenchmark
     private readonly Dictionary<string, RaftNode> _nodes = new();
     private readonly Queue<RaftMessage> _network = new();
     private readonly byte[] _command;
+    private readonly bool _snapshots;
 
-    public CoreBenchmark(int nodes, int commandBytes)
+    /// <param name="snapshots">Take a snapshot (of a few bytes) whenever the core says one is due, as a
+    /// host would, so the log is compacted as it grows.</param>
+    public CoreBenchmark(int nodes, int commandBytes, bool snapshots = false, long snapshotThresholdEntries = 10_000)
     {
+        _snapshots = snapshots;
         var ids = Enumerable.Range(1, nodes).Select(i => $"n{i}").ToArray();
         foreach (var id in ids)
         {
@@ -23,6 +27,7 @@ public sealed class CoreBenchmark
             {
                 NodeId = id, Voters = ids, ElectionTicks = 10, HeartbeatTicks = 1,
                 MaxEntriesPerAppend = 1024, MaxInflightAppends = 64,
+                SnapshotThresholdEntries = snapshotThresholdEntries,
             };
             _nodes[id] = new RaftNode(options, new Random(_nodes.Count + 1));
         }
@@ -34,6 +39,8 @@ public sealed class CoreBenchmark
     }
 
     public RaftNode Leader { get; }
+
+    public IEnumerable<RaftNode> Nodes => _nodes.Values;
 
     public long StorageWrites { get; private set; }
 
@@ -67,6 +74,7 @@ public sealed class CoreBenchmark
                     if (ready.MustPersist) StorageWrites++;
                     foreach (var message in ready.Messages) _network.Enqueue(message);
                     node.Advance(ready);
+                    if (_snapshots && node.SnapshotDue) node.CreateSnapshot(BitConverter.GetBytes(node.AppliedIndex));
                 }
             }
             while (_network.TryDequeue(out var message))

@@ -18,6 +18,14 @@ public sealed record RandomRunOptions
     /// <summary>Crash the leader every few dozen ticks and bring nodes back quickly: the pattern of
     /// the paper's Figure 8, where a careless commit rule loses committed entries.</summary>
     public bool LeaderChurn { get; init; }
+    /// <summary>Nodes snapshot and compact their logs; lagging followers catch up by InstallSnapshot.</summary>
+    public bool Snapshots { get; init; }
+    /// <summary>The leader adds and removes servers (learners first, then promotion) at random.</summary>
+    public bool Membership { get; init; }
+    /// <summary>The leader hands leadership to a random voter now and then.</summary>
+    public bool Transfers { get; init; }
+    /// <summary>Clients issue ReadIndex reads, each checked against what was committed before it.</summary>
+    public bool Reads { get; init; }
     /// <summary>Chance per tick that a client proposes a command.</summary>
     public double ProposeRate { get; init; } = 0.3;
     /// <summary>Ticks the healed cluster gets to elect a leader and commit a fresh command everywhere.</summary>
@@ -28,12 +36,13 @@ public sealed record RandomRunOptions
     {
         Seed = seed, Nodes = nodes, Ticks = ticks, DropRate = 0.05, DuplicateRate = 0.02, MaxDelayTicks = 4,
         Partitions = true, Crashes = true, LeaderChurn = seed % 4 == 3,
+        Snapshots = true, Membership = seed % 2 == 0, Transfers = true, Reads = true,
     };
 }
 
 /// <summary>The outcome of a random run: the verdict, the timeline and a few counts.</summary>
 public sealed record RandomRunResult(bool Passed, string Verdict, IReadOnlyList<string> Timeline, long Committed,
-    int Leaders, long MessagesSent);
+    int Leaders, long MessagesSent, long SnapshotsTaken, long SnapshotsInstalled, long ReadsServed);
 
 /// <summary>
 /// A seeded random run (tier 3 of testing.md): faults chosen by the seed, checkers after every step,
@@ -54,6 +63,7 @@ public static class RandomRun
                 DropRate = options.DropRate, DuplicateRate = options.DuplicateRate, MaxDelayTicks = options.MaxDelayTicks,
             };
             cluster.CrashBeforePersistRate = options.Crashes ? 0.002 : 0;
+            cluster.TakeSnapshots = options.Snapshots;
             var downUntil = new Dictionary<string, long>();
             long nextPartitionChange = random.Next(50, 300);
             for (var tick = 0; tick < options.Ticks; tick++)
@@ -65,6 +75,10 @@ public static class RandomRun
                 }
                 if (options.Crashes) CrashOrRestart(cluster, random, ids, downUntil, options.LeaderChurn ? 0.03 : 0.004);
                 if (random.NextDouble() < options.ProposeRate) ProposeSomewhere(cluster, random, ids, ref commands);
+                if (options.Membership && random.NextDouble() < 0.01) ChangeMembership(cluster, random, ids);
+                if (options.Transfers && random.NextDouble() < 0.003 && cluster.Leader() is { } leader)
+                    cluster.TransferLeadership(leader.Id, ids[random.Next(ids.Length)]);
+                if (options.Reads && random.NextDouble() < 0.2) cluster.RequestRead(ids[random.Next(ids.Length)]);
                 cluster.Tick();
             }
             var livenessFailure = CheckLiveness(cluster, options, ref commands);
@@ -77,9 +91,10 @@ public static class RandomRun
         {
             return Result(cluster, false, $"seed {options.Seed}: {violation.Message} (at t={cluster.Time})");
         }
-        catch (InvalidOperationException impossible)
+        catch (Exception crash)
         {
-            return Result(cluster, false, $"seed {options.Seed}: a node reached an impossible state: {impossible.Message} (at t={cluster.Time})");
+            // An impossible state (the core throws) or a plain bug: either way the seed reproduces it.
+            return Result(cluster, false, $"seed {options.Seed}: a node failed at t={cluster.Time}: {crash}");
         }
     }
 
@@ -88,15 +103,20 @@ public static class RandomRun
     {
         var text = new StringBuilder();
         text.AppendLine($"simulation: {options.Nodes} nodes, seed {options.Seed}, {options.Ticks} ticks, drop {options.DropRate:0.###}, " +
-                        $"partitions {(options.Partitions ? "on" : "off")}, crashes {(options.Crashes ? "on" : "off")}");
+                        $"partitions {OnOff(options.Partitions)}, crashes {OnOff(options.Crashes)}, snapshots {OnOff(options.Snapshots)}, " +
+                        $"membership {OnOff(options.Membership)}, transfers {OnOff(options.Transfers)}, reads {OnOff(options.Reads)}");
         foreach (var line in result.Timeline) text.AppendLine(line);
-        text.AppendLine($"summary: {result.Committed} entries committed, {result.Leaders} terms with a leader, {result.MessagesSent} messages sent");
+        text.AppendLine($"summary: {result.Committed} entries committed, {result.Leaders} terms with a leader, {result.MessagesSent} messages sent, " +
+                        $"{result.SnapshotsTaken} snapshots taken, {result.SnapshotsInstalled} installed, {result.ReadsServed} linearizable reads");
         text.AppendLine((result.Passed ? "PASS " : "FAIL ") + result.Verdict);
         return text.ToString();
     }
 
+    private static string OnOff(bool value) => value ? "on" : "off";
+
     private static RandomRunResult Result(SimCluster cluster, bool passed, string verdict) =>
-        new(passed, verdict, cluster.Events, cluster.Checker.HighestCommittedIndex, cluster.Checker.LeadersSeen, cluster.MessagesSent);
+        new(passed, verdict, cluster.Events, cluster.Checker.HighestCommittedIndex, cluster.Checker.LeadersSeen, cluster.MessagesSent,
+            cluster.SnapshotsTaken, cluster.SnapshotsInstalled, cluster.ReadsServed);
 
     private static void ChangePartition(SimCluster cluster, Random random, string[] ids)
     {
@@ -122,6 +142,21 @@ public static class RandomRun
                 cluster.Heal();
                 break;
         }
+    }
+
+    /// <summary>One server at a time: remove a voter (keeping at least three), add a removed server back
+    /// as a learner, or promote a learner. The core refuses changes it must not make yet.</summary>
+    private static void ChangeMembership(SimCluster cluster, Random random, string[] ids)
+    {
+        if (cluster.Leader() is not { } leader) return;
+        var config = leader.Raft!.Config;
+        var candidates = new List<ConfigChange>();
+        if (config.Voters.Count > 3)
+            candidates.AddRange(config.Voters.Select(v => new ConfigChange(ConfigChangeType.RemoveNode, v)));
+        candidates.AddRange(ids.Where(id => !config.IsMember(id)).Select(id => new ConfigChange(ConfigChangeType.AddLearner, id)));
+        candidates.AddRange(config.Learners.Select(l => new ConfigChange(ConfigChangeType.AddVoter, l)));
+        if (candidates.Count == 0) return;
+        cluster.ChangeMembership(leader.Id, candidates[random.Next(candidates.Count)]);
     }
 
     private static void CrashOrRestart(SimCluster cluster, Random random, string[] ids, Dictionary<string, long> downUntil,
@@ -168,9 +203,12 @@ public static class RandomRun
                 var result = cluster.Propose(leader.Id, marker);
                 if (result.IsAccepted) (markerIndex, markerTerm) = (result.Index, result.Term);
             }
-            if (markerIndex > 0 && cluster.Nodes.All(n => n.Raft!.AppliedIndex >= markerIndex))
+            var members = leader is null ? [] : cluster.Nodes.Where(n => leader.Raft!.Config.IsMember(n.Id)).ToList();
+            if (markerIndex > 0 && members.Count > 0 && members.All(n => n.Raft!.AppliedIndex >= markerIndex))
             {
-                if (cluster.Nodes.All(n => n.EntryAt(markerIndex)!.Data.AsSpan().SequenceEqual(marker))) return null;
+                // Every member applied the marker's index; it must hold the marker there (or have
+                // compacted it, which it only does after applying it).
+                if (members.All(n => n.EntryAt(markerIndex) is not { } entry || entry.Data.AsSpan().SequenceEqual(marker))) return null;
                 markerIndex = 0;
             }
             cluster.Tick();

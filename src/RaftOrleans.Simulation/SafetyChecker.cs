@@ -24,7 +24,9 @@ public sealed class SafetyChecker
     private readonly Dictionary<(long Index, long Term), (byte[] Data, long PrevTerm)> _entriesSeen = new();
     private readonly Dictionary<long, Committed> _committed = new();
     private readonly Dictionary<long, LogEntry> _applied = new();
+    private readonly Dictionary<long, byte[]> _stateDigestAt = new();
     private readonly Dictionary<string, long> _commitIndexByNode = new();
+    private readonly Dictionary<string, long> _durableCommitByNode = new();
     private readonly Dictionary<(string Node, int Incarnation), long> _appliedIndexByNode = new();
     private readonly Dictionary<(string Node, long Term), (long LastIndex, long LastTerm)> _leaderLogTip = new();
     private readonly Dictionary<(string Node, int Incarnation, long Term), long> _completenessVerifiedTo = new();
@@ -86,6 +88,33 @@ public sealed class SafetyChecker
         }
     }
 
+    /// <summary>Call with the state machine's digest after it applied <paramref name="index"/> (or was
+    /// restored from a snapshot at that index): every replica must have the same state at the same index.</summary>
+    public void OnStateDigest(string node, long index, byte[] digest)
+    {
+        if (_stateDigestAt.TryGetValue(index, out var other))
+        {
+            if (!other.AsSpan().SequenceEqual(digest))
+                throw new SafetyViolationException("State Machine Safety",
+                    $"{node}'s state after index {index} differs from another replica's at the same index");
+        }
+        else
+        {
+            _stateDigestAt[index] = digest;
+        }
+    }
+
+    /// <summary>Call when a node's state machine is replaced by a snapshot at <paramref name="index"/>.</summary>
+    public void OnSnapshotRestored(string node, int incarnation, long index, byte[] digest)
+    {
+        var key = (node, incarnation);
+        var last = _appliedIndexByNode.GetValueOrDefault(key);
+        if (index < last)
+            throw new SafetyViolationException("Applied order", $"{node} restored a snapshot at {index} after applying {last}");
+        _appliedIndexByNode[key] = index;
+        OnStateDigest(node, index, digest);
+    }
+
     private void CheckLeader(NodeView leader)
     {
         if (_leaderByTerm.TryGetValue(leader.Term, out var existing) && existing != leader.Id)
@@ -94,14 +123,14 @@ public sealed class SafetyChecker
         _leaderByTerm[leader.Term] = leader.Id;
 
         var tipKey = (leader.Id, leader.Term);
-        if (_leaderLogTip.TryGetValue(tipKey, out var tip))
+        if (_leaderLogTip.TryGetValue(tipKey, out var tip) && tip.LastIndex >= leader.Log.FirstIndex)
         {
             if (leader.Log.LastIndex < tip.LastIndex || leader.Log.EntryAt(tip.LastIndex)?.Term != tip.LastTerm)
                 throw new SafetyViolationException("Leader Append-Only",
                     $"{leader.Id}, leader of term {leader.Term}, had {tip.LastIndex}@{tip.LastTerm} and now holds " +
                     $"{leader.Log.EntryAt(tip.LastIndex)?.ToString() ?? "nothing"} there (last index {leader.Log.LastIndex})");
         }
-        var lastTerm = leader.Log.EntryAt(leader.Log.LastIndex)?.Term ?? 0;
+        var lastTerm = leader.Log.EntryAt(leader.Log.LastIndex)?.Term ?? tip.LastTerm;
         _leaderLogTip[tipKey] = (leader.Log.LastIndex, lastTerm);
 
         var verifiedKey = (leader.Id, leader.Incarnation, leader.Term);
@@ -110,32 +139,48 @@ public sealed class SafetyChecker
         {
             var committed = _committed[index];
             if (committed.FirstSeenInTerm > leader.Term) break; // committed after this leader's term began
+            verifiedTo = index;
+            // Entries covered by the leader's snapshot are checked through the state digests instead.
+            if (committed.Entry is null || index < leader.Log.FirstIndex) continue;
             var held = leader.Log.EntryAt(index);
             if (held is null || held.Term != committed.Entry.Term || !held.Data.AsSpan().SequenceEqual(committed.Entry.Data))
                 throw new SafetyViolationException("Leader Completeness",
                     $"{leader.Id}, leader of term {leader.Term}, holds {held?.ToString() ?? "nothing"} at {index} " +
                     $"where {committed.Entry} was committed");
-            verifiedTo = index;
         }
         _completenessVerifiedTo[verifiedKey] = verifiedTo;
     }
 
     private void CheckCommit(NodeView node)
     {
-        var previous = _commitIndexByNode.GetValueOrDefault(node.Id);
-        if (node.CommitIndex < previous)
+        var durable = node.DurableCommitIndex ?? node.CommitIndex;
+        var previousDurable = _durableCommitByNode.GetValueOrDefault(node.Id);
+        if (durable < previousDurable)
             throw new SafetyViolationException("Commit monotonicity",
-                $"{node.Id}'s commit index went back from {previous} to {node.CommitIndex}");
+                $"{node.Id}'s commit index went back from {previousDurable} to {durable}");
+        _durableCommitByNode[node.Id] = durable;
+        // A crash may lose a commit index the node knew but had not persisted; entries it had seen
+        // committed stay committed, so recording resumes from the highest index seen.
+        var previous = _commitIndexByNode.GetValueOrDefault(node.Id);
         if (node.CommitIndex > node.Log.LastIndex)
             throw new SafetyViolationException("Commit bound",
                 $"{node.Id}'s commit index {node.CommitIndex} is beyond its last index {node.Log.LastIndex}");
         for (var index = previous + 1; index <= node.CommitIndex; index++)
         {
-            var entry = node.Log.EntryAt(index)
-                        ?? throw new SafetyViolationException("Commit bound", $"{node.Id} committed {index} without holding it");
+            var entry = node.Log.EntryAt(index);
+            if (entry is null)
+            {
+                if (index >= node.Log.FirstIndex)
+                    throw new SafetyViolationException("Commit bound", $"{node.Id} committed {index} without holding it");
+                // Committed through an installed snapshot: the digests vouch for it.
+                if (!_committed.ContainsKey(index)) _committed[index] = new Committed(null, node.Term);
+                _highestCommitted = Math.Max(_highestCommitted, index);
+                continue;
+            }
             if (_committed.TryGetValue(index, out var known))
             {
-                if (known.Entry.Term != entry.Term || !known.Entry.Data.AsSpan().SequenceEqual(entry.Data))
+                if (known.Entry is null) _committed[index] = known with { Entry = entry };
+                else if (known.Entry.Term != entry.Term || !known.Entry.Data.AsSpan().SequenceEqual(entry.Data))
                     throw new SafetyViolationException("Committed entry lost",
                         $"{node.Id} committed {entry} at {index} where {known.Entry} was committed before");
             }
@@ -145,10 +190,11 @@ public sealed class SafetyChecker
                 _highestCommitted = Math.Max(_highestCommitted, index);
             }
         }
-        _commitIndexByNode[node.Id] = node.CommitIndex;
+        _commitIndexByNode[node.Id] = Math.Max(previous, node.CommitIndex);
         // The entry at the commit index must still be the committed one: a node that lost or replaced
         // a committed entry is caught here even if its commit index did not move.
-        if (node.CommitIndex > 0 && _committed.TryGetValue(node.CommitIndex, out var atCommit))
+        if (node.CommitIndex >= node.Log.FirstIndex && _committed.TryGetValue(node.CommitIndex, out var atCommit)
+            && atCommit.Entry is not null)
         {
             var held = node.Log.EntryAt(node.CommitIndex);
             if (held is null || held.Term != atCommit.Entry.Term)
@@ -157,5 +203,7 @@ public sealed class SafetyChecker
         }
     }
 
-    private sealed record Committed(LogEntry Entry, long FirstSeenInTerm);
+    /// <summary>A committed entry; its content is unknown (null) when it was first seen committed through
+    /// a snapshot.</summary>
+    private sealed record Committed(LogEntry? Entry, long FirstSeenInTerm);
 }

@@ -52,10 +52,26 @@ public sealed class SimCluster
 
     public SafetyChecker Checker { get; } = new();
 
+    /// <summary>When on, a node takes a snapshot and compacts its log whenever its core says one is due.</summary>
+    public bool TakeSnapshots { get; set; }
+
+    public long SnapshotsTaken { get; private set; }
+
+    public long SnapshotsInstalled { get; private set; }
+
+    /// <summary>Read requests answered (not failed), each checked to be linearizable.</summary>
+    public long ReadsServed { get; private set; }
+
+    private readonly Dictionary<long, (string Node, long CommittedAtRequest)> _readsInFlight = new();
+    private long _nextReadId;
+
     /// <summary>The timeline: elections, leaders, commits, faults, crashes and restarts.</summary>
     public List<string> Events { get; } = new();
 
     public long MessagesSent { get; private set; }
+
+    /// <summary>Messages sent, by message type name (AppendEntries, InstallSnapshot, ...).</summary>
+    public Dictionary<string, long> MessagesByType { get; } = new();
 
     public SimNode this[string id] => _nodes[id];
 
@@ -69,6 +85,11 @@ public sealed class SimCluster
         HeartbeatTicks = 2,
         MaxEntriesPerAppend = 8,
         MaxInflightAppends = 4,
+        // Small enough that runs of a few thousand ticks snapshot often, and send snapshots in chunks.
+        SnapshotThresholdEntries = 40,
+        SnapshotTrailingEntries = 5,
+        MaxSnapshotChunkBytes = 64,
+        PromotionLagEntries = 10,
     };
 
     /// <summary>The leader with the highest term among live nodes, or null.</summary>
@@ -130,6 +151,41 @@ public sealed class SimCluster
         ProcessReady(node);
     }
 
+    /// <summary>Proposes a membership change at <paramref name="nodeId"/>.</summary>
+    public ProposeResult ChangeMembership(string nodeId, ConfigChange change)
+    {
+        var node = _nodes[nodeId];
+        if (node.Raft is null) return ProposeResult.Refused(ProposeOutcome.NotLeader, null);
+        var result = node.Raft.ProposeConfigChange(change);
+        if (result.IsAccepted) Log($"{nodeId} proposes {change} at index {result.Index}");
+        ProcessReady(node);
+        return result;
+    }
+
+    /// <summary>Asks <paramref name="nodeId"/>'s leader to hand over leadership to <paramref name="target"/>.</summary>
+    public string? TransferLeadership(string nodeId, string target)
+    {
+        var node = _nodes[nodeId];
+        if (node.Raft is null) return $"{nodeId} is down";
+        var refusal = node.Raft.TransferLeadership(target);
+        if (refusal is null) Log($"{nodeId} transfers leadership to {target}");
+        ProcessReady(node);
+        return refusal;
+    }
+
+    /// <summary>Starts a linearizable read at <paramref name="nodeId"/>. When it is answered, the checker
+    /// requires its read index to cover every entry committed anywhere before the request.</summary>
+    public bool RequestRead(string nodeId)
+    {
+        var node = _nodes[nodeId];
+        if (node.Raft is null) return false;
+        var id = ++_nextReadId;
+        if (!node.Raft.ReadIndex(id)) return false;
+        _readsInFlight[id] = (nodeId, Checker.HighestCommittedIndex);
+        ProcessReady(node);
+        return true;
+    }
+
     public void Crash(string nodeId)
     {
         var node = _nodes[nodeId];
@@ -185,6 +241,8 @@ public sealed class SimCluster
     private void StartNode(SimNode node)
     {
         node.Start(_optionsFor(node.Id), new Random(_random.Next()));
+        if (node.DurableSnapshot is not null)
+            Checker.OnSnapshotRestored(node.Id, node.Incarnation, node.StateMachine.AppliedIndex, node.StateMachine.Digest);
         _lastSoftState[node.Id] = node.Raft!.SoftState;
         ProcessReady(node);
     }
@@ -204,20 +262,47 @@ public sealed class SimCluster
             var prevTerm = node.Persist(ready);
             if (ready.Entries.Count > 0) Checker.OnEntriesPersisted(node.Id, prevTerm, ready.Entries);
             foreach (var message in ready.Messages) Send(message);
+            if (ready.Snapshot is { } snapshot)
+            {
+                node.RestoreSnapshot(snapshot);
+                SnapshotsInstalled++;
+                Checker.OnSnapshotRestored(node.Id, node.Incarnation, snapshot.Index, node.StateMachine.Digest);
+                Log($"{node.Id} installed a snapshot at index {snapshot.Index}{(ready.LogDiscarded ? ", discarding its log" : "")}");
+            }
             foreach (var entry in ready.CommittedEntries)
             {
                 Checker.OnApplied(node.Id, node.Incarnation, entry);
                 node.Apply(entry);
+                Checker.OnStateDigest(node.Id, entry.Index, node.StateMachine.Digest);
             }
+            foreach (var read in ready.ReadStates) CheckRead(node, read);
             raft.Advance(ready);
+            if (TakeSnapshots && raft.SnapshotDue)
+            {
+                node.TakeSnapshot();
+                SnapshotsTaken++;
+            }
             if (ready.SoftState is { } soft) ReportRoleChange(node, soft);
             Checker.Observe(node.View());
         }
     }
 
+    private void CheckRead(SimNode node, ReadState read)
+    {
+        if (!_readsInFlight.Remove(read.RequestId, out var request) || read.Failed) return;
+        if (request.Node != node.Id)
+            throw new SafetyViolationException("Read routing", $"read {read.RequestId} from {request.Node} was answered at {node.Id}");
+        if (read.Index < request.CommittedAtRequest)
+            throw new SafetyViolationException("Linearizable reads",
+                $"{node.Id} got read index {read.Index} for a read started when {request.CommittedAtRequest} was already committed");
+        ReadsServed++;
+    }
+
     private void Send(RaftMessage message)
     {
         MessagesSent++;
+        var type = message.GetType().Name;
+        MessagesByType[type] = MessagesByType.GetValueOrDefault(type) + 1;
         if (_blockedLinks.Contains((message.From, message.To))) return;
         if (Faults.DropRate > 0 && _random.NextDouble() < Faults.DropRate) return;
         var copies = Faults.DuplicateRate > 0 && _random.NextDouble() < Faults.DuplicateRate ? 2 : 1;

@@ -21,7 +21,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             var nodes = 3 + seed % 5; // 3 to 7 nodes
             var result = RandomRun.Execute(RandomRunOptions.Chaos(seed, nodes, TicksPerSeed));
             Interlocked.Add(ref committed, result.Committed);
-            if (!result.Passed) failures.Add(result.Verdict + $" (reproduce: ./raftctl sim --nodes {nodes} --seed {seed} --ticks {TicksPerSeed} --drop 0.05 --duplicate 0.02 --delay 4 --partitions --crashes)");
+            if (!result.Passed) failures.Add(result.Verdict + $" (reproduce: ./raftctl sim --chaos --nodes {nodes} --seed {seed} --ticks {TicksPerSeed})");
         });
         output.WriteLine($"{seeds} seeds x {TicksPerSeed} ticks, 3-7 nodes: {committed} entries committed in all, {failures.Count} failures");
         Assert.True(failures.IsEmpty, string.Join(Environment.NewLine, failures.OrderBy(f => f).Take(20)));

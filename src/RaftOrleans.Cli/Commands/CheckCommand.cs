@@ -1,0 +1,108 @@
+using System.Globalization;
+using RaftOrleans.History;
+using RaftOrleans.History.Checker;
+
+namespace RaftOrleans.Cli.Commands;
+
+/// <summary>
+/// <c>raftctl check FILE [--time-limit 60s]</c>: judges a recorded history file.
+/// Exit codes: 0 linearizable, 1 not linearizable (the offending window is printed), 4 unknown (time
+/// limit reached), 2 usage error or unreadable history.
+/// </summary>
+public static class CheckCommand
+{
+    public const int Linearizable = 0;
+    public const int NotLinearizable = 1;
+    public const int UsageError = 2;
+    public const int Unknown = 4;
+
+    public const string Usage = "usage: raftctl check FILE [--time-limit 60s]   (limit units: ms, s, m)";
+
+    private static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs the command; <paramref name="args"/> are the words after "check".</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        if (!TryParseArguments(args, out var path, out var timeLimit, out var problem))
+        {
+            error.WriteLine($"raftctl check: {problem}");
+            error.WriteLine(Usage);
+            return UsageError;
+        }
+        List<HistoryEvent> history;
+        try
+        {
+            history = HistoryJson.ReadFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HistoryFormatException)
+        {
+            error.WriteLine($"raftctl check: cannot read history {path}: {e.Message}");
+            return UsageError;
+        }
+        CheckResult result;
+        try
+        {
+            result = LinearizabilityChecker.Check(history, timeLimit);
+        }
+        catch (HistoryFormatException e)
+        {
+            error.WriteLine($"raftctl check: malformed history {path}: {e.Message}");
+            return UsageError;
+        }
+        output.WriteLine(result.Describe());
+        return result.Verdict switch
+        {
+            CheckVerdict.Linearizable => Linearizable,
+            CheckVerdict.NotLinearizable => NotLinearizable,
+            _ => Unknown,
+        };
+    }
+
+    private static bool TryParseArguments(string[] args, out string path, out TimeSpan timeLimit, out string problem)
+    {
+        path = string.Empty;
+        timeLimit = DefaultTimeLimit;
+        problem = string.Empty;
+        var paths = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--time-limit")
+            {
+                if (i + 1 == args.Length || !TryParseDuration(args[++i], out timeLimit))
+                {
+                    problem = "--time-limit needs a positive duration such as 500ms, 60s or 2m";
+                    return false;
+                }
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                problem = $"unknown option {args[i]}";
+                return false;
+            }
+            else
+            {
+                paths.Add(args[i]);
+            }
+        }
+        if (paths.Count != 1)
+        {
+            problem = paths.Count == 0 ? "no history file given" : "give exactly one history file";
+            return false;
+        }
+        path = paths[0];
+        return true;
+    }
+
+    /// <summary>"500ms", "60s", "2m", or a bare number of seconds.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1e-3)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, 1.0);
+        var ok = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && value > 0 && !double.IsInfinity(value) && value * unit <= TimeSpan.MaxValue.TotalSeconds;
+        duration = ok ? TimeSpan.FromSeconds(value * unit) : TimeSpan.Zero;
+        return ok;
+    }
+}

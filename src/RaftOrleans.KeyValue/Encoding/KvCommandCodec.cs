@@ -1,0 +1,102 @@
+namespace RaftOrleans.KeyValue.Encoding;
+
+/// <summary>
+/// The bytes of a Raft log entry that carries a <see cref="KvCommand"/>. Compact, versioned and
+/// deterministic (the same command always gives the same bytes):
+/// <c>version(1) opcode(1) clientId(string) sequence lowestOutstanding timestampMs (7-bit varints) operands</c>.
+/// </summary>
+public static class KvCommandCodec
+{
+    public const byte FormatVersion = 1;
+
+    // Opcodes are part of the wire format: never renumber.
+    private const byte PutCode = 1;
+    private const byte GetCode = 2;
+    private const byte DeleteCode = 3;
+    private const byte CasCode = 4;
+    private const byte ListCode = 5;
+    private const byte OpenSessionCode = 6;
+
+    /// <summary>Encodes <paramref name="command"/>; throws <see cref="KvFormatException"/> for strings
+    /// that are not valid Unicode (validate first: <see cref="KvValidation"/>).</summary>
+    public static byte[] Encode(KvCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        try
+        {
+            return BinaryFormat.Write(writer =>
+            {
+                writer.Write(FormatVersion);
+                writer.Write(Opcode(command.Operation));
+                writer.Write(command.ClientId);
+                writer.WriteVarLong(command.Sequence);
+                writer.WriteVarLong(command.LowestOutstandingSequence);
+                writer.WriteVarLong(command.TimestampMs);
+                WriteOperands(writer, command.Operation);
+            });
+        }
+        catch (System.Text.EncoderFallbackException e)
+        {
+            throw new KvFormatException("A key, value or client id is not valid Unicode.", e);
+        }
+    }
+
+    public static KvCommand Decode(byte[] bytes) => BinaryFormat.Read(bytes, "command", reader =>
+    {
+        BinaryFormat.ExpectVersion(reader, FormatVersion, "command");
+        var opcode = reader.ReadByte();
+        var clientId = reader.ReadString();
+        var sequence = reader.ReadVarLong();
+        var lowestOutstanding = reader.ReadVarLong();
+        var timestampMs = reader.ReadVarLong();
+        return new KvCommand(clientId, sequence, lowestOutstanding, timestampMs, ReadOperands(reader, opcode));
+    });
+
+    private static byte Opcode(KvOperation operation) => operation switch
+    {
+        PutOperation => PutCode,
+        GetOperation => GetCode,
+        DeleteOperation => DeleteCode,
+        CasOperation => CasCode,
+        ListOperation => ListCode,
+        OpenSessionOperation => OpenSessionCode,
+        _ => throw new ArgumentException($"Unknown operation {operation.GetType().Name}.", nameof(operation)),
+    };
+
+    private static void WriteOperands(BinaryWriter writer, KvOperation operation)
+    {
+        switch (operation)
+        {
+            case PutOperation put:
+                writer.Write(put.Key);
+                writer.Write(put.Value);
+                break;
+            case GetOperation get:
+                writer.Write(get.Key);
+                break;
+            case DeleteOperation delete:
+                writer.Write(delete.Key);
+                break;
+            case CasOperation cas:
+                writer.Write(cas.Key);
+                writer.WriteNullableString(cas.Expected);
+                writer.Write(cas.Value);
+                break;
+            case ListOperation list:
+                writer.Write(list.Prefix);
+                writer.WriteVarInt(list.Limit);
+                break;
+        }
+    }
+
+    private static KvOperation ReadOperands(BinaryReader reader, byte opcode) => opcode switch
+    {
+        PutCode => new PutOperation(reader.ReadString(), reader.ReadString()),
+        GetCode => new GetOperation(reader.ReadString()),
+        DeleteCode => new DeleteOperation(reader.ReadString()),
+        CasCode => new CasOperation(reader.ReadString(), reader.ReadNullableString(), reader.ReadString()),
+        ListCode => new ListOperation(reader.ReadString(), reader.ReadVarInt()),
+        OpenSessionCode => new OpenSessionOperation(),
+        _ => throw new FormatException($"unknown opcode {opcode}"),
+    };
+}

@@ -1,0 +1,219 @@
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.KeyValue.Tests;
+
+public sealed class KvStateMachineTests
+{
+    [Fact]
+    public void PutThenGetReturnsTheValueWithRevisions()
+    {
+        var store = new StoreDriver();
+
+        var put = store.Put("k", "v1");
+        var get = store.Get("k");
+
+        Assert.Equal(KvStatus.Ok, put.Status);
+        Assert.Equal(new KvEntry("k", "v1", 1, 1, 1), put.Entry);
+        Assert.Equal(1, put.Revision);
+        Assert.Equal(put.Entry, get.Entry);
+        Assert.Equal(1, get.Revision);
+    }
+
+    [Fact]
+    public void OverwriteKeepsCreateRevisionAndCountsVersions()
+    {
+        var store = new StoreDriver();
+        store.Put("a", "1");
+        store.Put("b", "1");
+
+        var second = store.Put("a", "2");
+
+        Assert.Equal(new KvEntry("a", "2", CreateRevision: 1, ModRevision: 3, Version: 2), second.Entry);
+        Assert.Equal(3, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void GetOfAbsentKeyIsNotFound()
+    {
+        var result = new StoreDriver().Get("missing");
+
+        Assert.Equal(KvStatus.NotFound, result.Status);
+        Assert.Null(result.Entry);
+    }
+
+    [Fact]
+    public void DeleteRemovesTheKeyAndRecreationStartsVersionsAgain()
+    {
+        var store = new StoreDriver();
+        store.Put("k", "v1");
+        store.Put("k", "v2");
+
+        var deleted = store.Apply(new DeleteOperation("k"));
+        var deletedAgain = store.Apply(new DeleteOperation("k"));
+        var recreated = store.Put("k", "v3");
+
+        Assert.Equal(KvStatus.Ok, deleted.Status);
+        Assert.Equal("v2", deleted.Entry!.Value);
+        Assert.Equal(3, deleted.Revision);
+        Assert.Equal(KvStatus.NotFound, deletedAgain.Status);
+        Assert.Equal(3, deletedAgain.Revision);
+        Assert.Equal(new KvEntry("k", "v3", 4, 4, 1), recreated.Entry);
+    }
+
+    [Fact]
+    public void CasSwapsOnlyWhenTheExpectationHolds()
+    {
+        var store = new StoreDriver();
+        store.Put("k", "v1");
+
+        var failed = store.Apply(new CasOperation("k", "other", "v2"));
+        var swapped = store.Apply(new CasOperation("k", "v1", "v2"));
+
+        Assert.Equal(KvStatus.CompareFailed, failed.Status);
+        Assert.Equal("v1", failed.Entry!.Value);
+        Assert.Equal(1, failed.Revision);
+        Assert.Equal(KvStatus.Ok, swapped.Status);
+        Assert.Equal(new KvEntry("k", "v2", 1, 2, 2), swapped.Entry);
+        Assert.Equal("v2", store.Get("k").Entry!.Value);
+    }
+
+    [Fact]
+    public void CasWithoutExpectationCreatesOnlyWhenAbsent()
+    {
+        var store = new StoreDriver();
+
+        var created = store.Apply(new CasOperation("k", null, "first"));
+        var refused = store.Apply(new CasOperation("k", null, "second"));
+
+        Assert.Equal(KvStatus.Ok, created.Status);
+        Assert.Equal(KvStatus.CompareFailed, refused.Status);
+        Assert.Equal("first", refused.Entry!.Value);
+        Assert.Equal("first", store.Get("k").Entry!.Value);
+    }
+
+    [Fact]
+    public void ListReturnsPrefixMatchesInOrdinalOrderUpToTheLimit()
+    {
+        var store = new StoreDriver();
+        foreach (var key in new[] { "user/3", "user/1", "users", "user/2", "usea", "a", "z" })
+        {
+            store.Put(key, key.ToUpperInvariant());
+        }
+
+        var firstTwo = store.Apply(new ListOperation("user/", 2));
+        var all = store.Apply(new ListOperation("user/", 10));
+        var everything = store.Apply(new ListOperation("", 100));
+        var none = store.Apply(new ListOperation("zz", 10));
+
+        Assert.Equal(["user/1", "user/2"], firstTwo.Entries.Select(e => e.Key));
+        Assert.True(firstTwo.More);
+        Assert.Equal(["user/1", "user/2", "user/3"], all.Entries.Select(e => e.Key));
+        Assert.False(all.More);
+        Assert.Equal(["a", "usea", "user/1", "user/2", "user/3", "users", "z"], everything.Entries.Select(e => e.Key));
+        Assert.Empty(none.Entries);
+    }
+
+    [Fact]
+    public void LimitsAreAnswersNotExceptions()
+    {
+        var options = new KvOptions { MaxKeyBytes = 8, MaxValueBytes = 16, MaxListLimit = 5 };
+        var store = new StoreDriver(options);
+
+        Assert.Equal(KvStatus.InvalidKey, store.Put("123456789", "v").Status);
+        Assert.Equal(KvStatus.InvalidKey, store.Put("", "v").Status);
+        Assert.Equal(KvStatus.Ok, store.Put("12345678", "v").Status);
+        // Limits count UTF-8 bytes: four 2-byte characters are 8 bytes, five are 10.
+        Assert.Equal(KvStatus.Ok, store.Put("éééé", "v").Status);
+        Assert.Equal(KvStatus.InvalidKey, store.Put("ééééé", "v").Status);
+        Assert.Equal(KvStatus.ValueTooLarge, store.Put("k", new string('x', 17)).Status);
+        Assert.Equal(KvStatus.ValueTooLarge, store.Apply(new CasOperation("k", null, new string('x', 17))).Status);
+        Assert.Equal(KvStatus.InvalidCommand, store.Apply(new ListOperation("", 6)).Status);
+        Assert.Equal(KvStatus.InvalidCommand, store.Apply(new ListOperation("", 0)).Status);
+        Assert.Equal(2, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void DefaultLimitsAreOneKibibyteKeysAndOneMebibyteValues()
+    {
+        var store = new StoreDriver();
+
+        Assert.Equal(KvStatus.Ok, store.Put(new string('k', 1024), "v").Status);
+        Assert.Equal(KvStatus.InvalidKey, store.Put(new string('k', 1025), "v").Status);
+        Assert.Equal(KvStatus.Ok, store.Put("k", new string('v', 1024 * 1024)).Status);
+        Assert.Equal(KvStatus.ValueTooLarge, store.Put("k", new string('v', 1024 * 1024 + 1)).Status);
+    }
+
+    [Fact]
+    public void ValidationRefusesEarlyWhatApplyWouldRefuse()
+    {
+        var options = new KvOptions { MaxKeyBytes = 4 };
+        var tooLong = new PutOperation("12345", "v");
+
+        var early = KvValidation.Validate(KvCommand.Unsessioned(tooLong), options);
+        var applied = new StoreDriver(options).Apply(tooLong);
+
+        Assert.NotNull(early);
+        Assert.Equal(early.Status, applied.Status);
+        Assert.Equal(early.Message, applied.Message);
+        Assert.Null(KvValidation.Validate(new PutOperation("1234", "v"), options));
+    }
+
+    [Fact]
+    public void InvalidUnicodeIsRefused()
+    {
+        var loneSurrogate = "k\ud800";
+
+        Assert.Equal(KvStatus.InvalidKey, KvValidation.Validate(new GetOperation(loneSurrogate), KvOptions.Default)!.Status);
+        Assert.Throws<KvFormatException>(() => KvCommandCodec.Encode(KvCommand.Unsessioned(new GetOperation(loneSurrogate))));
+    }
+
+    [Fact]
+    public void UndecodableBytesAnswerInvalidCommandAndStillConsumeTheIndex()
+    {
+        var machine = new KvStateMachine();
+
+        var garbage = machine.Apply(1, [0xFF, 0x01, 0x02]);
+        var truncated = machine.Apply(2, KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")))[..^1]);
+
+        Assert.Equal(KvStatus.InvalidCommand, garbage.Status);
+        Assert.Equal(KvStatus.InvalidCommand, truncated.Status);
+        Assert.Equal(2, machine.AppliedIndex);
+        Assert.Equal(0, machine.Revision);
+    }
+
+    [Fact]
+    public void ApplyingAnIndexTwiceOrBackwardsIsAHostBug()
+    {
+        var machine = new KvStateMachine();
+        var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")));
+        machine.Apply(5, command);
+
+        Assert.Throws<InvalidOperationException>(() => machine.Apply(5, command));
+        Assert.Throws<InvalidOperationException>(() => machine.Skip(4));
+        machine.Skip(6);
+        Assert.Equal(6, machine.AppliedIndex);
+    }
+
+    [Fact]
+    public void QueryReadsWithoutTheLogAndRefusesWrites()
+    {
+        var store = new StoreDriver();
+        store.Put("k", "v");
+
+        Assert.Equal("v", store.Machine.Query(new GetOperation("k")).Entry!.Value);
+        Assert.Single(store.Machine.Query(new ListOperation("", 10)).Entries);
+        Assert.Throws<ArgumentException>(() => store.Machine.Query(new PutOperation("k", "w")));
+        Assert.Equal(1, store.Machine.AppliedIndex);
+    }
+
+    [Fact]
+    public void ClockIsTheLargestLeaderTimestampSeen()
+    {
+        var store = new StoreDriver { NowMs = 5_000 };
+        store.Put("a", "1");
+        store.NowMs = 3_000; // a new leader whose clock is behind
+        store.Put("b", "1");
+
+        Assert.Equal(5_000, store.Machine.ClockMs);
+    }
+}

@@ -1,0 +1,189 @@
+namespace RaftOrleans.KeyValue.Tests;
+
+/// <summary>Exactly-once client sessions, Raft dissertation §6.3.</summary>
+public sealed class SessionTests
+{
+    private const string Client = "client-a";
+
+    [Fact]
+    public void RetriedCommandIsAppliedOnceAndGetsItsFirstAnswer()
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+        var put = KvCommand.InSession(Client, 1, 1, new PutOperation("k", "v1"));
+
+        var first = store.Apply(put);
+        store.Put("k", "v2");
+        var retry = store.Apply(put);
+
+        Assert.Equal(first, retry);
+        Assert.Equal(1, retry.Entry!.ModRevision);
+        Assert.Equal("v2", store.Get("k").Entry!.Value);
+        Assert.Equal(2, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void RetriedCasIsNotAppliedTwice()
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+        store.Put("counter", "0");
+        var increment = KvCommand.InSession(Client, 1, 1, new CasOperation("counter", "0", "1"));
+
+        var first = store.Apply(increment);
+        var retry = store.Apply(increment);
+
+        Assert.Equal(KvStatus.Ok, first.Status);
+        Assert.Equal(first, retry);
+        Assert.Equal(2, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void OutOfOrderSequencesAreEachAppliedOnce()
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+
+        var third = store.Apply(KvCommand.InSession(Client, 3, 1, new PutOperation("c", "3")));
+        var first = store.Apply(KvCommand.InSession(Client, 1, 1, new PutOperation("a", "1")));
+        var second = store.Apply(KvCommand.InSession(Client, 2, 1, new PutOperation("b", "2")));
+        var thirdAgain = store.Apply(KvCommand.InSession(Client, 3, 1, new PutOperation("c", "3")));
+
+        Assert.All([third, first, second], r => Assert.Equal(KvStatus.Ok, r.Status));
+        Assert.Equal(third, thirdAgain);
+        Assert.Equal(3, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void AcknowledgedAnswersAreForgottenAndTheirRetriesRefused()
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+        var first = KvCommand.InSession(Client, 1, 1, new PutOperation("k", "v1"));
+        store.Apply(first);
+        store.Apply(KvCommand.InSession(Client, 2, 2, new PutOperation("k", "v2")));
+
+        var lateRetry = store.Apply(first);
+
+        Assert.Equal(KvStatus.StaleSequence, lateRetry.Status);
+        Assert.Equal("v2", store.Get("k").Entry!.Value);
+        Assert.Equal(2, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void SessionExpiresAfterIdleTimeOnTheLeaderClock()
+    {
+        var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 1_000 }) { NowMs = 10_000 };
+        store.Apply(KvCommand.OpenSession(Client));
+        store.NowMs = 11_000;
+        var stillAlive = store.Apply(KvCommand.InSession(Client, 1, 1, new PutOperation("k", "v1")));
+
+        store.NowMs = 12_001; // idle for 1001 ms since the last command
+        var expired = store.Apply(KvCommand.InSession(Client, 2, 1, new PutOperation("k", "v2")));
+
+        Assert.Equal(KvStatus.Ok, stillAlive.Status);
+        Assert.Equal(KvStatus.SessionExpired, expired.Status);
+        Assert.Equal("v1", store.Get("k").Entry!.Value);
+        Assert.Equal(0, store.Machine.SessionCount);
+    }
+
+    [Fact]
+    public void RetryAfterExpiryIsNotAppliedAgain()
+    {
+        var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 1_000 });
+        store.Apply(KvCommand.OpenSession(Client));
+        store.Put("counter", "0");
+        var increment = KvCommand.InSession(Client, 1, 1, new CasOperation("counter", "0", "1"));
+        store.Apply(increment);
+        store.Put("counter", "0");
+
+        store.NowMs += 5_000;
+        var retry = store.Apply(increment);
+
+        Assert.Equal(KvStatus.SessionExpired, retry.Status);
+        Assert.Equal("0", store.Get("counter").Entry!.Value);
+    }
+
+    [Fact]
+    public void CommandOfAnUnopenedSessionIsNotApplied()
+    {
+        var store = new StoreDriver();
+
+        var result = store.Apply(KvCommand.InSession("never-opened", 1, 1, new PutOperation("k", "v")));
+
+        Assert.Equal(KvStatus.SessionExpired, result.Status);
+        Assert.Equal(KvStatus.NotFound, store.Get("k").Status);
+    }
+
+    [Fact]
+    public void ReopeningALiveSessionKeepsItsAnswers()
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+        var put = KvCommand.InSession(Client, 1, 1, new PutOperation("k", "v1"));
+        var first = store.Apply(put);
+
+        store.Apply(KvCommand.OpenSession(Client));
+        var retry = store.Apply(put);
+
+        Assert.Equal(first, retry);
+        Assert.Equal(1, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void FullTableEvictsTheLeastRecentlyActiveSession()
+    {
+        var store = new StoreDriver(new KvOptions { MaxSessions = 2 });
+        store.Apply(KvCommand.OpenSession("old"));
+        store.NowMs += 10;
+        store.Apply(KvCommand.OpenSession("recent"));
+        store.NowMs += 10;
+        store.Apply(KvCommand.OpenSession("newest"));
+
+        var old = store.Apply(KvCommand.InSession("old", 1, 1, new PutOperation("k", "v")));
+        var recent = store.Apply(KvCommand.InSession("recent", 1, 1, new PutOperation("k", "v")));
+
+        Assert.Equal(KvStatus.SessionExpired, old.Status);
+        Assert.Equal(KvStatus.Ok, recent.Status);
+        Assert.Equal(2, store.Machine.SessionCount);
+    }
+
+    [Fact]
+    public void TooManyUnacknowledgedAnswersAreRefusedUntilAcknowledged()
+    {
+        var store = new StoreDriver(new KvOptions { MaxOutstandingPerSession = 2 });
+        store.Apply(KvCommand.OpenSession(Client));
+        store.Apply(KvCommand.InSession(Client, 1, 1, new PutOperation("a", "1")));
+        store.Apply(KvCommand.InSession(Client, 2, 1, new PutOperation("b", "2")));
+
+        var refused = store.Apply(KvCommand.InSession(Client, 3, 1, new PutOperation("c", "3")));
+        var accepted = store.Apply(KvCommand.InSession(Client, 3, 3, new PutOperation("c", "3")));
+
+        Assert.Equal(KvStatus.TooManyOutstanding, refused.Status);
+        Assert.Equal(KvStatus.Ok, accepted.Status);
+        Assert.Equal(3, store.Machine.Revision);
+    }
+
+    [Theory]
+    [InlineData(1, 0)] // lowest outstanding below 1
+    [InlineData(1, 2)] // lowest outstanding above the sequence
+    [InlineData(-1, 0)]
+    public void MalformedSessionFieldsAreInvalid(long sequence, long lowestOutstanding)
+    {
+        var store = new StoreDriver();
+        store.Apply(KvCommand.OpenSession(Client));
+
+        var result = store.Apply(new KvCommand(Client, sequence, lowestOutstanding, 0, new PutOperation("k", "v")));
+
+        Assert.Equal(KvStatus.InvalidCommand, result.Status);
+        Assert.Equal(0, store.Machine.Revision);
+    }
+
+    [Fact]
+    public void OpeningASessionNeedsAClientId()
+    {
+        var result = new StoreDriver().Apply(KvCommand.OpenSession(""));
+
+        Assert.Equal(KvStatus.InvalidCommand, result.Status);
+    }
+}

@@ -1,0 +1,23 @@
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.KeyValue.Tests;
+
+/// <summary>Feeds commands to a state machine the way the host does: encoded, at increasing log
+/// indexes, stamped with an advancing leader clock.</summary>
+internal sealed class StoreDriver(KvStateMachine machine)
+{
+    public StoreDriver(KvOptions? options = null) : this(new KvStateMachine(options)) { }
+
+    public KvStateMachine Machine { get; } = machine;
+
+    public long NowMs { get; set; } = 1_000;
+
+    public KvResult Apply(KvCommand command) =>
+        Machine.Apply(Machine.AppliedIndex + 1, KvCommandCodec.Encode(command.StampedAt(NowMs)));
+
+    public KvResult Apply(KvOperation operation) => Apply(KvCommand.Unsessioned(operation));
+
+    public KvResult Put(string key, string value) => Apply(new PutOperation(key, value));
+
+    public KvResult Get(string key) => Apply(new GetOperation(key));
+}
