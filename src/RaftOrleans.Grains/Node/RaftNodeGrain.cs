@@ -130,7 +130,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             }
             if (_inbox.Count >= MaxInboxMessages)
             {
-                _droppedIncoming++;
+                if (_droppedIncoming++ % 1000 == 0)
+                    _logger.LogWarning("Raft node {Node}: inbox full ({Max} queued while storage is slow), dropping deliveries ({Dropped} so far)",
+                        NodeId, MaxInboxMessages, _droppedIncoming);
                 continue;
             }
             try
