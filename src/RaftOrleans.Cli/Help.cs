@@ -1,4 +1,5 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Commands;
 
 namespace RaftOrleans.Cli;
@@ -7,6 +8,9 @@ internal static class Help
 {
     public static string Text => $"""
         raftctl: Raft on Orleans
+
+          {DemoCommand.Usage}
+              start a five-node cluster and run the proposal's scenarios, each step checked
 
           {SimCommand.Usage}
               run a deterministic simulated cluster and check Raft's safety properties

@@ -1,6 +1,7 @@
 using RaftOrleans.Cli;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
+using RaftOrleans.Cli.Demo;
 
 // raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
 // 2 usage error, 3 cluster unavailable or timed out.
@@ -16,6 +17,7 @@ try
     var rest = args[1..];
     return args[0] switch
     {
+        "demo" => DemoCommand.Run(rest, output, error),
         "sim" => SimCommand.Run(rest, output),
         "cluster" => ClusterCommand.Run(rest, output, error),
         "status" => StatusCommand.Run(rest, output, error),

@@ -21,6 +21,9 @@ public sealed record UpOptions
 
     /// <summary>Node i (1-based) gets silo port P+i-1 and gateway port P+10+i-1.</summary>
     public int BasePort { get; init; } = ClusterLauncher.DefaultBasePort;
+
+    /// <summary>The nodes to start now (null: all); the others are prepared and started later with Start.</summary>
+    public IReadOnlyList<string>? StartOnly { get; init; }
 }
 
 /// <summary>Starts, signals and stops the silo processes of one local cluster, whose files (state, data,
@@ -75,7 +78,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         CheckPortsFree(state.Nodes);
         state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress) };
         state.Save(ClusterDirectory);
-        foreach (var node in state.Nodes)
+        foreach (var node in state.Nodes.Where(n => options.StartOnly is null || options.StartOnly.Contains(n.Node)))
         {
             node.Pid = SiloProcess.Start(state, node, repositoryRoot);
             state.Save(ClusterDirectory);

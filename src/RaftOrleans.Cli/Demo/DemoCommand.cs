@@ -1,0 +1,63 @@
+using RaftOrleans.Cli.Cluster;
+
+namespace RaftOrleans.Cli.Demo;
+
+/// <summary>`raftctl demo [--keep] [--base-port P]`: starts its own five-node cluster on fresh SQLite data,
+/// runs the proposal's scenarios with every outcome checked, prints a table, and stops its silos on exit,
+/// Ctrl-C included (unless --keep). Exit 0 only when every step behaved as Raft requires.</summary>
+public static class DemoCommand
+{
+    public const string Usage = "raftctl demo [--keep] [--base-port P]";
+    public const int DefaultBasePort = 11300;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var options = new Options(args, ["base-port"], ["keep"]);
+        if (options.Positionals.Count > 0) throw new UsageException($"unexpected argument '{options.Positionals[0]}'; usage: {Usage}");
+        var basePort = options.GetInt("base-port", DefaultBasePort, 1024, 65000);
+        var root = RepositoryRoot.Find();
+        var launcher = new ClusterLauncher(root, Path.Combine(root, ".raftctl", "demo"), output);
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true; // let the finally below stop the silos
+            error.WriteLine("raftctl demo: interrupted, stopping the demo cluster");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        var stopOnExit = !options.Has("keep");
+        try
+        {
+            output.WriteLine("raftctl demo: a fresh five-node cluster on SQLite; every step is checked against what Raft requires");
+            launcher.Up(new UpOptions { Nodes = 5, Fresh = true, BasePort = basePort, StartOnly = ["n1"] });
+            var cluster = new DemoCluster(launcher, output, cancellation.Token);
+            var scenarios = new DemoScenarios(cluster, output);
+            RunAll(scenarios).GetAwaiter().GetResult();
+            scenarios.WriteSummary();
+            if (!stopOnExit) output.WriteLine($"raftctl demo: the cluster keeps running (--keep); stop it with ./raftctl cluster down --cluster-dir {launcher.ClusterDirectory}");
+            return scenarios.Steps.Count > 0 && scenarios.Steps.All(s => s.Passed) ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            stopOnExit = true;
+            return 130;
+        }
+        catch (LauncherException e)
+        {
+            error.WriteLine($"raftctl demo: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (stopOnExit) launcher.Down();
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    private static async Task RunAll(DemoScenarios scenarios)
+    {
+        await scenarios.ElectionAsync();
+        await scenarios.ReplicationAsync();
+        await scenarios.LogConflictsAsync();
+    }
+}

@@ -1,0 +1,199 @@
+using RaftOrleans.Hosting.Client;
+
+namespace RaftOrleans.Cli.Demo;
+
+/// <summary>
+/// The original proposal's demonstrations (shared/seed), each step narrated, checked against what Raft
+/// requires, and followed by the status table.
+/// </summary>
+public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
+{
+    private static readonly TimeSpan ElectionLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(5);
+    private readonly List<DemoStep> _steps = new();
+    private string _scenario = "";
+
+    public IReadOnlyList<DemoStep> Steps => _steps;
+
+    public async Task ElectionAsync()
+    {
+        Begin("Election");
+        Narrate("start n1 alone: it campaigns, but one of five is no majority");
+        cluster.Started("n1");
+        await cluster.WaitUntilAsync(rows => rows.All(r => r.Reachable), ElectionLimit);
+        var leader = await cluster.WatchForAnyLeaderAsync(QuietPeriod);
+        await Check("start n1", "no leader", leader is null ? "no leader" : $"{leader.Node} leads", leader is null);
+
+        Narrate("start n2: two of five is still no majority");
+        cluster.Start("n2");
+        await cluster.WaitUntilAsync(rows => rows.All(r => r.Reachable), ElectionLimit);
+        leader = await cluster.WatchForAnyLeaderAsync(QuietPeriod);
+        await Check("start n2", "no leader", leader is null ? "no leader" : $"{leader.Node} leads", leader is null);
+
+        Narrate("start n3: three of five can elect a leader");
+        cluster.Start("n3");
+        var first = await cluster.WaitForLeaderAsync(ElectionLimit);
+        await Check("start n3", "a leader is elected", first is null ? "no leader" : $"{first.Node} leads in term {first.Term}", first is not null);
+        if (first is null) return;
+
+        Narrate("start n4 and n5: they join as followers, the leader does not change");
+        cluster.Start("n4");
+        cluster.Start("n5");
+        var joined = await cluster.WaitUntilAsync(rows => rows.Count == 5 && rows.All(r => r.Status?.Leader == first.Node), ElectionLimit);
+        var now = DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority);
+        await Check("start n4, n5", $"{first.Node} still leads, all five follow it",
+            now is null ? "no leader" : $"{now.Node} leads in term {now.Term}", joined && now?.Node == first.Node);
+
+        var current = first;
+        foreach (var (left, expectLeader) in new[] { (4, true), (3, true), (2, false) })
+        {
+            Narrate($"crash the leader {current.Node} (kill -9): {left} nodes left");
+            cluster.Kill(current.Node);
+            if (expectLeader)
+            {
+                var crashed = current.Node;
+                var next = await cluster.WaitForLeaderAsync(ElectionLimit, l => l.Node != crashed);
+                await Check($"crash {crashed}", $"a new leader among the {left}",
+                    next is null ? "no leader" : $"{next.Node} leads in term {next.Term}", next is not null);
+                if (next is null) return;
+                current = next;
+            }
+            else
+            {
+                var any = await cluster.WatchForAnyLeaderAsync(TimeSpan.FromSeconds(5));
+                await Check($"crash {current.Node}", "no leader: two of five cannot elect",
+                    any is null ? "no leader" : $"{any.Node} leads", any is null);
+            }
+        }
+    }
+
+    public async Task ReplicationAsync()
+    {
+        Begin("Replication");
+        Narrate("restart every crashed node: all five up");
+        foreach (var node in DemoCluster.AllNodes.Except(cluster.Up).ToList()) cluster.Start(node);
+        var leader = await AllUpWithLeaderAsync("all five up");
+        if (leader is null) return;
+
+        Narrate("submit 5 commands");
+        var (applied, _) = await cluster.SubmitAsync(leader.Node, 5, CommandLimit);
+        await Check("submit 5", "5 applied", $"{applied} applied", applied == 5);
+
+        var followers = cluster.Up.Where(n => n != leader.Node).Take(2).ToArray();
+        Narrate($"crash two followers ({string.Join(", ", followers)}), submit 5 more: three of five still commit");
+        foreach (var node in followers) cluster.Kill(node);
+        (applied, _) = await cluster.SubmitAsync(leader.Node, 5, CommandLimit);
+        await Check($"crash {string.Join(", ", followers)}; submit 5", "5 applied", $"{applied} applied", applied == 5);
+
+        Narrate($"restart {string.Join(", ", followers)}: the leader sends them what they missed");
+        foreach (var node in followers) cluster.Start(node);
+        var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, leader.Node, followers), ElectionLimit);
+        var rows = await cluster.StatusAsync();
+        await Check($"restart {string.Join(", ", followers)}", "their last index equals the leader's",
+            string.Join(", ", rows.Where(r => r.Status is not null).Select(r => $"{r.Node}:{r.Status!.LastLogIndex}")), caughtUp);
+    }
+
+    public async Task LogConflictsAsync()
+    {
+        Begin("Log conflicts");
+        var leader = await AllUpWithLeaderAsync("all five up");
+        if (leader is null) return;
+        var partner = cluster.Up.First(n => n != leader.Node);
+        var others = cluster.Up.Where(n => n != leader.Node && n != partner).ToArray();
+        Narrate($"crash all but the leader {leader.Node} and {partner}");
+        foreach (var node in others) cluster.Kill(node);
+
+        Narrate("submit 3 commands: replicated to two nodes, not committed");
+        var (applied, unknown) = await cluster.SubmitAsync(leader.Node, 3, TimeSpan.FromSeconds(2));
+        var before = (await cluster.StatusAsync()).First(r => r.Node == leader.Node).Status;
+        await Check("submit 3 to a minority", "none applied; the client reports an unknown outcome",
+            $"{applied} applied, {unknown} unknown; leader commit {before?.CommitIndex}, last {before?.LastLogIndex}",
+            applied == 0 && unknown == 3 && before is not null && before.LastLogIndex > before.CommitIndex);
+        if (before is null) return;
+
+        Narrate($"crash {leader.Node} and {partner}, restart {string.Join(", ", others)}");
+        cluster.Kill(leader.Node);
+        cluster.Kill(partner);
+        foreach (var node in others) cluster.Start(node);
+        var fresh = await cluster.WaitForLeaderAsync(ElectionLimit);
+        await Check($"restart {string.Join(", ", others)}", "a new leader among them",
+            fresh is null ? "no leader" : $"{fresh.Node} leads in term {fresh.Term}", fresh is not null && others.Contains(fresh.Node));
+        if (fresh is null) return;
+
+        Narrate("submit 3 commands: they commit");
+        (applied, _) = await cluster.SubmitAsync(fresh.Node, 3, CommandLimit);
+        await Check("submit 3 to the majority", "3 applied", $"{applied} applied", applied == 3);
+
+        Narrate($"restart {leader.Node} and {partner}: their uncommitted entries give way to the new leader's log");
+        cluster.Start(leader.Node);
+        cluster.Start(partner);
+        var returning = new[] { leader.Node, partner };
+        var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, fresh.Node, returning), ElectionLimit);
+        var from = before.CommitIndex + 1;
+        var count = (int)(before.LastLogIndex - before.CommitIndex);
+        var reference = await cluster.LogTermsAsync(fresh.Node, from, count);
+        var replaced = true;
+        var observed = new List<string>();
+        foreach (var node in returning)
+        {
+            var terms = await cluster.LogTermsAsync(node, from, count);
+            replaced &= caughtUp && terms.SequenceEqual(reference) && terms.All(t => t.Term > before.Term);
+            observed.Add($"{node}: terms {string.Join(",", terms.Select(t => t.Term))} at {from}..{from + count - 1}");
+        }
+        await Check($"restart {leader.Node}, {partner}",
+            $"entries {from}..{from + count - 1} (term {before.Term}, uncommitted) replaced by the new leader's",
+            string.Join("; ", observed), replaced);
+    }
+
+    /// <summary>The closing table: one row per step, expected and observed.</summary>
+    public void WriteSummary()
+    {
+        output.WriteLine();
+        output.WriteLine("SUMMARY");
+        var widths = new[]
+        {
+            Math.Max(8, _steps.Max(s => s.Scenario.Length)), Math.Max(4, _steps.Max(s => s.Step.Length)),
+            Math.Max(8, _steps.Max(s => s.Expected.Length)),
+        };
+        output.WriteLine($"{"SCENARIO".PadRight(widths[0])}  {"STEP".PadRight(widths[1])}  {"EXPECTED".PadRight(widths[2])}  RESULT  OBSERVED");
+        foreach (var step in _steps)
+            output.WriteLine($"{step.Scenario.PadRight(widths[0])}  {step.Step.PadRight(widths[1])}  {step.Expected.PadRight(widths[2])}  " +
+                             $"{(step.Passed ? "pass" : "FAIL"),-6}  {step.Observed}");
+        output.WriteLine($"{_steps.Count(s => s.Passed)} of {_steps.Count} steps behaved as Raft requires");
+    }
+
+    private async Task<Contracts.NodeStatus?> AllUpWithLeaderAsync(string step)
+    {
+        var ok = await cluster.WaitUntilAsync(rows => rows.Count == 5 && rows.All(r => r.Reachable) &&
+                                                      DemoCluster.LeaderOf(rows, 5) is not null, ElectionLimit);
+        var leader = DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority);
+        await Check(step, "five nodes follow one leader", leader is null ? "no leader" : $"{leader.Node} leads in term {leader.Term}",
+            ok && leader is not null);
+        return ok ? leader : null;
+    }
+
+    private static bool CaughtUp(IReadOnlyList<NodeStatusRow> rows, string leader, IEnumerable<string> nodes)
+    {
+        var lead = rows.FirstOrDefault(r => r.Node == leader)?.Status;
+        if (lead is null || lead.Role != "leader") return false;
+        return nodes.All(n => rows.FirstOrDefault(r => r.Node == n)?.Status is { } s &&
+                              s.LastLogIndex == lead.LastLogIndex && s.CommitIndex == lead.CommitIndex);
+    }
+
+    private void Begin(string scenario)
+    {
+        _scenario = scenario;
+        output.WriteLine();
+        output.WriteLine($"=== {scenario}");
+    }
+
+    private void Narrate(string text) => output.WriteLine($"--> {text}");
+
+    private async Task Check(string step, string expected, string observed, bool passed)
+    {
+        _steps.Add(new DemoStep(_scenario, step, expected, observed, passed));
+        output.WriteLine($"    {(passed ? "ok  " : "FAIL")} expected: {expected}; observed: {observed}");
+        await cluster.PrintStatusAsync();
+    }
+}
