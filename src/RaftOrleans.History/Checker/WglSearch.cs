@@ -7,6 +7,9 @@ internal enum SearchVerdict
     Linearizable,
     NotLinearizable,
     TimedOut,
+
+    /// <summary>The search went past its own size budget; another search may still decide.</summary>
+    GaveUp,
 }
 
 /// <summary>The search's answer; when not linearizable, <see cref="StuckOperation"/> is the operation
@@ -44,11 +47,12 @@ internal sealed class WglSearch
     }
 
     /// <summary>Searches for a linearization of <paramref name="operations"/> (one key, call order),
-    /// giving up when <see cref="Stopwatch.GetTimestamp"/> passes <paramref name="deadlineTimestamp"/>.</summary>
-    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp) =>
-        new WglSearch(operations).Search(deadlineTimestamp);
+    /// timing out when <see cref="Stopwatch.GetTimestamp"/> passes <paramref name="deadlineTimestamp"/> and
+    /// giving up after <paramref name="maxSteps"/> steps.</summary>
+    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp, long maxSteps = long.MaxValue) =>
+        new WglSearch(operations).Search(deadlineTimestamp, maxSteps);
 
-    private SearchOutcome Search(long deadlineTimestamp)
+    private SearchOutcome Search(long deadlineTimestamp, long maxSteps)
     {
         var seen = new HashSet<LinearizedSet.Key>();
         var choices = new Stack<(int Operation, int StateBefore)>();
@@ -61,6 +65,10 @@ internal sealed class WglSearch
             if ((step & 1023) == 0 && Stopwatch.GetTimestamp() > deadlineTimestamp)
             {
                 return new SearchOutcome(SearchVerdict.TimedOut, stuck, deepest);
+            }
+            if (step == maxSteps)
+            {
+                return new SearchOutcome(SearchVerdict.GaveUp, stuck, deepest);
             }
             var operation = entry >> 1;
             if ((entry & 1) == 0)
