@@ -1,1 +1,27 @@
-return 0;
+using RaftOrleans.Cli;
+using RaftOrleans.Cli.Commands;
+
+// raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
+// 2 usage error, 3 cluster unavailable or timed out.
+var output = Console.Out;
+var error = Console.Error;
+if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+{
+    output.WriteLine(Help.Text);
+    return args.Length == 0 ? 2 : 0;
+}
+try
+{
+    var rest = args[1..];
+    return args[0] switch
+    {
+        "sim" => SimCommand.Run(rest, output),
+        "bench" => BenchCommand.Run(rest, output),
+        _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),
+    };
+}
+catch (UsageException usage)
+{
+    error.WriteLine($"raftctl: {usage.Message}");
+    return 2;
+}

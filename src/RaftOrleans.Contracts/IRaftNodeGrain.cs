@@ -6,4 +6,20 @@ public interface IRaftNodeGrain : IGrainWithStringKey
 {
     [ResponseTimeout("00:00:02")]
     Task<NodeStatus> GetStatus();
+
+    /// <summary>Peer to peer: hands a batch of Raft messages to this node. It returns as soon as they
+    /// are queued (the answers travel back as separate deliveries), so two nodes delivering to each
+    /// other can never deadlock. Callers pass a short timeout; a batch that fails or times out is
+    /// dropped, which Raft tolerates.</summary>
+    Task Deliver(WireMessage[] batch, CancellationToken cancellationToken);
+
+    /// <summary>Appends <paramref name="command"/> to the replicated log if this node leads, and
+    /// returns once the entry is applied (or known lost, or the node's propose timeout passed).</summary>
+    [ResponseTimeout("00:00:10")]
+    Task<ProposeReply> Propose(byte[] command);
+
+    /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
+    /// on, as this node holds them (for log comparison in tests and tools).</summary>
+    [ResponseTimeout("00:00:05")]
+    Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries);
 }

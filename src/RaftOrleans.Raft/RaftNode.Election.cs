@@ -48,12 +48,12 @@ public sealed partial class RaftNode
             }
             if (message is RequestVoteResponse { PreVote: true, Granted: true })
                 return true; // granted pre-votes carry the term we would campaign in, not a newer one
-            BecomeFollower(message.Term, message is AppendEntries ? message.From : null);
+            BecomeFollower(message.Term, message is AppendEntries or InstallSnapshot ? message.From : null);
             return true;
         }
         if (message.Term < Term)
         {
-            if ((_options.CheckQuorum || _options.PreVote) && message is AppendEntries)
+            if ((_options.CheckQuorum || _options.PreVote) && message is AppendEntries or InstallSnapshot)
             {
                 // A stale leader, or one that kept the old term while we raised ours in a partition.
                 // Without this answer, pre-vote and check-quorum could leave us unable to rejoin: our
@@ -89,14 +89,14 @@ public sealed partial class RaftNode
         var counting = (Role == Role.PreCandidate && response.PreVote) || (Role == Role.Candidate && !response.PreVote);
         if (!counting) return;
         _votes.TryAdd(response.From, response.Granted);
-        var granted = _votes.Count(v => v.Value && _voters.Contains(v.Key));
-        var rejected = _votes.Count(v => !v.Value && _voters.Contains(v.Key));
-        if (granted >= Quorum)
+        var granted = _votes.Count(v => v.Value && Config.IsVoter(v.Key));
+        var rejected = _votes.Count(v => !v.Value && Config.IsVoter(v.Key));
+        if (granted >= Config.Quorum)
         {
             if (Role == Role.PreCandidate) BecomeCandidate(transfer: false);
             else BecomeLeader();
         }
-        else if (rejected >= Quorum)
+        else if (rejected >= Config.Quorum)
         {
             BecomeFollower(Term, leader: null);
         }
@@ -116,11 +116,13 @@ public sealed partial class RaftNode
             Term = term;
             VotedFor = null;
         }
+        if (Role == Role.Leader) FailPendingReads();
         Role = Role.Follower;
         Leader = leader;
         _progress.Clear();
         _votes.Clear();
         _appendsPending = false;
+        _transferTarget = null;
         ResetElectionTimer();
     }
 
@@ -150,13 +152,13 @@ public sealed partial class RaftNode
     private void RequestVotes(long term, bool preVote, bool transfer)
     {
         _votes[Id] = true;
-        if (Quorum == 1)
+        if (Config.Quorum == 1)
         {
             if (preVote) BecomeCandidate(transfer);
             else BecomeLeader();
             return;
         }
-        foreach (var voter in _voters)
+        foreach (var voter in Config.Voters)
         {
             if (voter == Id) continue;
             Send(new RequestVote(Id, voter, term, _log.LastIndex, _log.LastTerm, preVote, transfer));
@@ -170,11 +172,7 @@ public sealed partial class RaftNode
         Leader = Id;
         _votes.Clear();
         _progress.Clear();
-        foreach (var voter in _voters)
-        {
-            if (voter == Id) continue;
-            _progress[voter] = new Progress(_log.LastIndex + 1, _options.MaxInflightAppends) { RecentActive = true };
-        }
+        SyncProgressWithConfig();
         _electionElapsedTicks = 0;
         _heartbeatElapsedTicks = 0;
         _uncommittedBytes = 0;
@@ -187,8 +185,8 @@ public sealed partial class RaftNode
     /// be cut off from the majority, and it steps down rather than serve as a stale leader.</summary>
     private bool HasActiveQuorum()
     {
-        var active = 1 + _progress.Count(p => _voters.Contains(p.Key) && p.Value.RecentActive);
+        var active = (IsVoter ? 1 : 0) + _progress.Count(p => Config.IsVoter(p.Key) && p.Value.RecentActive);
         foreach (var progress in _progress.Values) progress.RecentActive = false;
-        return active >= Quorum;
+        return active >= Config.Quorum;
     }
 }

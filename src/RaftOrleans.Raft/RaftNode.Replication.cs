@@ -24,10 +24,12 @@ public sealed partial class RaftNode
                 return;
             }
         }
+        TickTransfer();
         if (_heartbeatElapsedTicks >= _options.HeartbeatTicks)
         {
             _heartbeatElapsedTicks = 0;
-            foreach (var peer in _progress.Keys) SendHeartbeat(peer);
+            StartReadRound();
+            foreach (var peer in _progress.Keys) SendHeartbeat(peer, countStall: true);
         }
     }
 
@@ -35,7 +37,9 @@ public sealed partial class RaftNode
     {
         _log.Append(entry);
         _uncommittedBytes += entry.SizeBytes;
+        _bytesSinceSnapshot += entry.SizeBytes;
         _appendsPending = true;
+        if (entry.Kind == EntryKind.ConfigChange) OnConfigEntryAppended(entry);
     }
 
     private void BroadcastAppends()
@@ -57,25 +61,37 @@ public sealed partial class RaftNode
     private void SendAppend(string peer, Progress progress)
     {
         var prevIndex = progress.Next - 1;
-        var prevTerm = _log.TermAt(prevIndex)
-                       ?? throw new InvalidOperationException($"{Id}: no term for index {prevIndex} needed by {peer}");
+        if (_log.TermAt(prevIndex) is not { } prevTerm)
+        {
+            // What the follower needs next was compacted away: only a snapshot can bring it up.
+            StartSnapshotTransfer(peer, progress);
+            return;
+        }
         var entries = progress.Next <= _log.LastIndex
             ? _log.Slice(progress.Next, _options.MaxEntriesPerAppend, _options.MaxBytesPerAppend)
             : Array.Empty<LogEntry>();
-        Send(new AppendEntries(Id, peer, Term, prevIndex, prevTerm, entries, _log.Committed));
+        Send(new AppendEntries(Id, peer, Term, prevIndex, prevTerm, entries, _log.Committed, _readContext));
         if (entries.Count > 0) progress.SentEntries(entries[^1].Index, entries.Count);
         else if (progress.State == ReplicationState.Probe) progress.ProbeSent = true;
     }
 
-    private void SendHeartbeat(string peer)
+    /// <summary>Sends a heartbeat. Only the periodic ones (<paramref name="countStall"/>) count towards
+    /// deciding that a follower stalled; extra rounds for reads must not make that happen sooner.</summary>
+    private void SendHeartbeat(string peer, bool countStall)
     {
         var progress = _progress[peer];
-        if (progress.State == ReplicationState.Replicate && progress.Match < _log.LastIndex
+        if (progress.State == ReplicationState.Snapshot)
+        {
+            // A chunk or its answer may have been lost: resend from what the follower acknowledged.
+            if (countStall && ++progress.StalledHeartbeats >= StalledHeartbeatsBeforeProbe) SendSnapshotChunk(peer, progress);
+            return;
+        }
+        if (countStall && progress.State == ReplicationState.Replicate && progress.Match < _log.LastIndex
             && ++progress.StalledHeartbeats >= StalledHeartbeatsBeforeProbe)
         {
             progress.BecomeProbe();
         }
-        if (progress.State == ReplicationState.Probe)
+        if (progress.State == ReplicationState.Probe && countStall)
         {
             // The heartbeat doubles as a retry of a probe that may have been lost.
             progress.ProbeSent = false;
@@ -84,9 +100,9 @@ public sealed partial class RaftNode
         }
         // The entries up to Match are known to agree, so this heartbeat passes the consistency check
         // and lets the follower commit up to min(commit, Match).
-        var matchTerm = _log.TermAt(progress.Match)
-                        ?? throw new InvalidOperationException($"{Id}: no term for match index {progress.Match} of {peer}");
-        Send(new AppendEntries(Id, peer, Term, progress.Match, matchTerm, Array.Empty<LogEntry>(), _log.Committed));
+        // (If the entry at Match was compacted, the append path sends a snapshot instead.)
+        if (_log.TermAt(progress.Match) is not { } matchTerm) return;
+        Send(new AppendEntries(Id, peer, Term, progress.Match, matchTerm, Array.Empty<LogEntry>(), _log.Committed, _readContext));
     }
 
     /// <summary>Figure 2, AppendEntries receiver implementation.</summary>
@@ -110,6 +126,7 @@ public sealed partial class RaftNode
         var lastNew = _log.TryAppend(append.PrevLogIndex, append.PrevLogTerm, append.Entries);
         if (lastNew is { } matched)
         {
+            OnEntriesReceived(append);
             // Rule 5: commit up to leaderCommit, but only as far as what this message proved matches.
             _log.CommitTo(Math.Min(append.LeaderCommit, matched));
             Send(new AppendEntriesResponse(Id, append.From, Term, true, matched, 0, 0, 0, append.ReadContext));
@@ -126,6 +143,7 @@ public sealed partial class RaftNode
         if (Role != Role.Leader) return; // an answer to an earlier leadership of ours
         if (!_progress.TryGetValue(response.From, out var progress)) return;
         progress.RecentActive = true;
+        OnReadContextAcknowledged(progress, response.ReadContext);
         if (!response.Success)
         {
             if (progress.MaybeDecrease(response.RejectedIndex, NextIndexAfterRejection(response)))
@@ -133,9 +151,12 @@ public sealed partial class RaftNode
             return;
         }
         var updated = progress.MaybeUpdate(response.MatchIndex);
+        if (progress.State == ReplicationState.Snapshot && progress.Match >= progress.SnapshotIndex) progress.BecomeProbe();
         if (progress.State == ReplicationState.Probe) progress.BecomeReplicate();
         if (updated && MaybeCommit()) _appendsPending = true; // followers learn the new commit index
+        if (Role != Role.Leader) return; // the commit removed this leader from the configuration
         SendAppends(response.From);
+        if (updated) MaybeSendTimeoutNow(response.From);
     }
 
     /// <summary>Where to resume after a rejection, skipping a whole conflicting term at a time (§5.3):
@@ -147,29 +168,34 @@ public sealed partial class RaftNode
         return response.ConflictIndex;
     }
 
-    /// <summary>§5.3/§5.4.2: commit the highest index stored on a majority, but only when its entry is
-    /// from the current term; earlier entries commit with it (Figure 8 shows why counting replicas of
-    /// an older term's entry is unsafe).</summary>
+    /// <summary>§5.3/§5.4.2: commit the highest index stored on a majority of the voters, but only when
+    /// its entry is from the current term; earlier entries commit with it (Figure 8 shows why counting
+    /// replicas of an older term's entry is unsafe).</summary>
     private bool MaybeCommit()
     {
-        var matches = new List<long>(_voters.Count);
-        foreach (var voter in _voters)
+        var voters = Config.Voters;
+        var matches = new List<long>(voters.Count);
+        foreach (var voter in voters)
         {
             if (voter == Id) matches.Add(_log.StableIndex);
             else if (_progress.TryGetValue(voter, out var progress)) matches.Add(progress.Match);
             else matches.Add(0);
         }
+        if (matches.Count == 0) return false;
         matches.Sort();
-        var quorumIndex = matches[matches.Count - Quorum];
+        var quorumIndex = matches[matches.Count - Config.Quorum];
         if (quorumIndex <= _log.Committed || _log.TermAt(quorumIndex) != Term) return false;
+        var firstCommitInTerm = _log.TermAt(_log.Committed) != Term;
         ReleaseUncommittedBytes(_log.Committed, quorumIndex);
         _log.CommitTo(quorumIndex);
+        if (firstCommitInTerm) OnFirstCommitInTerm();
+        OnCommitAdvanced();
         return true;
     }
 
     private void ReleaseUncommittedBytes(long fromExclusive, long toInclusive)
     {
-        for (var index = fromExclusive + 1; index <= toInclusive; index++)
+        for (var index = Math.Max(fromExclusive + 1, _log.FirstIndex); index <= toInclusive; index++)
         {
             var entry = _log.EntryAt(index);
             if (entry.Term == Term) _uncommittedBytes -= entry.SizeBytes;

@@ -9,15 +9,16 @@ namespace RaftOrleans.Raft;
 /// I/O and reads no clock: time is <see cref="Tick"/>, randomness the seeded <see cref="Random"/>
 /// handed in, and everything the host must do comes out of <see cref="GetReady"/> (see
 /// <see cref="Ready"/> for the persist, send, apply, advance contract).
-/// The role-specific rules live in the partial files: <c>RaftNode.Election.cs</c> (§5.2, §9.6, §6.2)
-/// and <c>RaftNode.Replication.cs</c> (§5.3, §5.4).
+/// The rules live in partial files, one concern each: <c>RaftNode.Election.cs</c> (§5.2, §9.6, §6.2),
+/// <c>RaftNode.Replication.cs</c> (§5.3, §5.4), <c>RaftNode.Snapshot.cs</c> (§7, Figure 13),
+/// <c>RaftNode.Membership.cs</c> (dissertation §4.1-4.2), <c>RaftNode.Transfer.cs</c> (§3.10) and
+/// <c>RaftNode.Reads.cs</c> (§6.4).
 /// </summary>
 public sealed partial class RaftNode
 {
     private readonly RaftOptions _options;
     private readonly Random _random;
     private readonly RaftLog _log;
-    private readonly HashSet<string> _voters;
     private readonly Dictionary<string, Progress> _progress = new();
     private readonly Dictionary<string, bool> _votes = new();
     private List<RaftMessage> _outbox = new();
@@ -38,12 +39,16 @@ public sealed partial class RaftNode
         _options = options;
         _random = random;
         restored ??= PersistentState.Empty;
-        _voters = new HashSet<string>(options.Voters, StringComparer.Ordinal);
         var hard = restored.HardState;
-        _log = new RaftLog(0, 0, restored.Entries, hard.Commit, options.AppliedIndex);
+        var snapshot = restored.Snapshot;
+        var entries = snapshot is null ? restored.Entries : restored.Entries.Where(e => e.Index > snapshot.Index).ToList();
+        _log = new RaftLog(snapshot?.Index ?? 0, snapshot?.Term ?? 0, entries, Math.Max(hard.Commit, snapshot?.Index ?? 0),
+            Math.Max(options.AppliedIndex, snapshot?.Index ?? 0));
+        _snapshot = snapshot;
+        InitConfigs(snapshot is null ? new ClusterConfig(options.Voters) : snapshot.Config, snapshot?.Index ?? 0, snapshot?.Term ?? 0);
         Term = hard.Term;
         VotedFor = hard.VotedFor;
-        _lastReadyHardState = hard;
+        _lastReadyHardState = new HardState(hard.Term, hard.VotedFor, _log.Committed);
         BecomeFollower(Term, leader: null);
         _lastReadySoftState = SoftState;
     }
@@ -69,21 +74,22 @@ public sealed partial class RaftNode
 
     public long LastLogTerm => _log.LastTerm;
 
-    public IReadOnlyCollection<string> Voters => _voters;
+    /// <summary>The first index still held in the log; earlier ones were compacted into a snapshot.</summary>
+    public long FirstLogIndex => _log.FirstIndex;
 
     public SoftState SoftState => new(Role, Leader);
 
     private HardState HardState => new(Term, VotedFor, _log.Committed);
 
-    private int Quorum => _voters.Count / 2 + 1;
-
-    private bool IsVoter => _voters.Contains(Id);
+    /// <summary>Logical time in ticks since this node started.</summary>
+    private long _ticks;
 
     /// <summary>Advances logical time by one tick: followers and candidates count towards an election
     /// timeout, leaders towards their next heartbeat and quorum check.</summary>
     public void Tick()
     {
         EnsureNoReadyInFlight(nameof(Tick));
+        _ticks++;
         if (Role == Role.Leader) TickLeader();
         else TickElection();
     }
@@ -109,8 +115,20 @@ public sealed partial class RaftNode
             case AppendEntriesResponse response:
                 HandleAppendEntriesResponse(response);
                 break;
+            case InstallSnapshot install:
+                HandleInstallSnapshot(install);
+                break;
+            case InstallSnapshotResponse response:
+                HandleInstallSnapshotResponse(response);
+                break;
             case TimeoutNow timeoutNow:
                 HandleTimeoutNow(timeoutNow);
+                break;
+            case ReadIndexRequest request:
+                HandleReadIndexRequest(request);
+                break;
+            case ReadIndexResponse response:
+                HandleReadIndexResponse(response);
                 break;
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
@@ -122,7 +140,7 @@ public sealed partial class RaftNode
     public ProposeResult Propose(byte[] command)
     {
         EnsureNoReadyInFlight(nameof(Propose));
-        if (Role != Role.Leader) return ProposeResult.Refused(ProposeOutcome.NotLeader, Leader);
+        if (RefuseProposal() is { } refused) return refused;
         var entry = new LogEntry(_log.LastIndex + 1, Term, EntryKind.Command, command);
         if (_uncommittedBytes > 0 && _uncommittedBytes + entry.SizeBytes > _options.MaxUncommittedBytes)
             return ProposeResult.Refused(ProposeOutcome.Overloaded, Id);
@@ -133,8 +151,9 @@ public sealed partial class RaftNode
     /// <summary>True when <see cref="GetReady"/> has something for the host to do.</summary>
     public bool HasReady =>
         _readyInFlight is null &&
-        (_appendsPending || _outbox.Count > 0 || !HardState.Equals(_lastReadyHardState) ||
-         _log.StableIndex < _log.LastIndex || _log.Applied < _log.Committed || !SoftState.Equals(_lastReadySoftState));
+        (_appendsPending || _readRoundPending || _outbox.Count > 0 || _readStates.Count > 0 || _receivedSnapshot is not null ||
+         !HardState.Equals(_lastReadyHardState) || _log.StableIndex < _log.LastIndex || _log.Applied < _log.Committed ||
+         !SoftState.Equals(_lastReadySoftState));
 
     /// <summary>Collects what the host must do now. Follow with <see cref="Advance"/>.</summary>
     public Ready GetReady()
@@ -145,16 +164,24 @@ public sealed partial class RaftNode
             _appendsPending = false;
             BroadcastAppends();
         }
+        FlushReadRound();
         var hard = HardState;
         var soft = SoftState;
         var messages = _outbox;
         _outbox = new List<RaftMessage>();
+        var readStates = _readStates;
+        _readStates = new List<ReadState>();
         var ready = new Ready(
             hard.Equals(_lastReadyHardState) ? null : hard,
+            _receivedSnapshot,
+            _receivedSnapshotDiscardedLog,
             _log.UnstableEntries(),
             messages,
             _log.CommittedNotApplied(_options.MaxCommittedEntriesPerReady),
+            readStates,
             soft.Equals(_lastReadySoftState) ? null : soft);
+        _receivedSnapshot = null;
+        _receivedSnapshotDiscardedLog = false;
         _readyInFlight = ready;
         return ready;
     }
@@ -167,7 +194,11 @@ public sealed partial class RaftNode
         _readyInFlight = null;
         if (ready.HardState is { } hard) _lastReadyHardState = hard;
         if (ready.SoftState is { } soft) _lastReadySoftState = soft;
-        if (ready.CommittedEntries.Count > 0) _log.AppliedTo(ready.CommittedEntries[^1].Index);
+        if (ready.CommittedEntries.Count > 0)
+        {
+            _log.AppliedTo(ready.CommittedEntries[^1].Index);
+            _appliedSinceSnapshot += ready.CommittedEntries.Count;
+        }
         if (ready.Entries.Count > 0)
         {
             _log.StableTo(ready.Entries[^1].Index);
@@ -180,10 +211,10 @@ public sealed partial class RaftNode
     {
         var followers = Role == Role.Leader
             ? _progress.ToDictionary(p => p.Key,
-                p => new FollowerStatus(p.Value.Match, p.Value.Next, p.Value.State == ReplicationState.Replicate, p.Value.Inflight))
+                p => new FollowerStatus(p.Value.Match, p.Value.Next, p.Value.State.ToString().ToLowerInvariant(), p.Value.Inflight))
             : new Dictionary<string, FollowerStatus>();
         return new RaftStatus(Id, Role, Term, Leader, VotedFor, _log.Committed, _log.Applied, _log.LastIndex,
-            _log.LastTerm, followers);
+            _log.LastTerm, _log.FirstIndex - 1, Config, _transferTarget, followers);
     }
 
     /// <summary>The term of the entry at <paramref name="index"/>, or null if this node does not hold it.</summary>
@@ -191,6 +222,13 @@ public sealed partial class RaftNode
 
     /// <summary>The entry at <paramref name="index"/>, for checkers and status; it must be held.</summary>
     public LogEntry EntryAt(long index) => _log.EntryAt(index);
+
+    private ProposeResult? RefuseProposal()
+    {
+        if (Role != Role.Leader) return ProposeResult.Refused(ProposeOutcome.NotLeader, Leader);
+        if (_transferTarget is not null) return ProposeResult.Refused(ProposeOutcome.TransferInProgress, Id);
+        return null;
+    }
 
     private void Send(RaftMessage message) => _outbox.Add(message);
 

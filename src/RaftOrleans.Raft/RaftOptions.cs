@@ -6,7 +6,8 @@ public sealed record RaftOptions
 {
     public required string NodeId { get; init; }
 
-    /// <summary>The voters of the initial configuration, this node included.</summary>
+    /// <summary>The voters of the initial configuration, the same on every node. Empty for a node that
+    /// joins a running cluster: it learns the configuration from the leader's log or snapshot.</summary>
     public required IReadOnlyList<string> Voters { get; init; }
 
     /// <summary>E: a follower that hears nothing for a random number of ticks in [E, 2E) campaigns.</summary>
@@ -37,6 +38,28 @@ public sealed record RaftOptions
     /// down, and followers that heard from a leader within that time ignore vote requests.</summary>
     public bool CheckQuorum { get; init; } = true;
 
+    /// <summary>The host should take a snapshot once this many entries were applied since the last one.</summary>
+    public long SnapshotThresholdEntries { get; init; } = 10_000;
+
+    /// <summary>...or once this many bytes of entries were appended since the last one.</summary>
+    public long SnapshotThresholdBytes { get; init; } = 64L << 20;
+
+    /// <summary>Entries kept in the log behind a snapshot, so a follower slightly behind catches up
+    /// from the log instead of receiving the whole snapshot.</summary>
+    public int SnapshotTrailingEntries { get; init; } = 1000;
+
+    public int MaxSnapshotChunkBytes { get; init; } = 512 * 1024;
+
+    /// <summary>A learner is promoted to voter only when its log is within this many entries of the
+    /// leader's, so the promotion does not stall commitment while it catches up (§4.2.1).</summary>
+    public long PromotionLagEntries { get; init; } = 100;
+
+    /// <summary>§6.4.1: serve reads from a lease instead of a heartbeat round. Needs check-quorum, and is
+    /// safe only if clocks drift by less than <see cref="ClockDriftBoundTicks"/> per election timeout.</summary>
+    public bool LeaseReads { get; init; }
+
+    public int ClockDriftBoundTicks { get; init; } = 1;
+
     /// <summary>The index the state machine has already applied when the node starts (a snapshot's
     /// index, or 0 when the state machine starts empty).</summary>
     public long AppliedIndex { get; init; }
@@ -44,7 +67,6 @@ public sealed record RaftOptions
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(NodeId)) throw new ArgumentException("NodeId is required");
-        if (Voters.Count == 0) throw new ArgumentException("at least one voter is required");
         if (Voters.Distinct().Count() != Voters.Count) throw new ArgumentException("voters must be distinct");
         if (ElectionTicks < 2) throw new ArgumentException("ElectionTicks must be at least 2");
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
@@ -54,6 +76,13 @@ public sealed record RaftOptions
         if (MaxInflightAppends < 1) throw new ArgumentException("MaxInflightAppends must be positive");
         if (MaxUncommittedBytes < 1) throw new ArgumentException("MaxUncommittedBytes must be positive");
         if (MaxCommittedEntriesPerReady < 1) throw new ArgumentException("MaxCommittedEntriesPerReady must be positive");
+        if (SnapshotThresholdEntries < 1 || SnapshotThresholdBytes < 1) throw new ArgumentException("snapshot thresholds must be positive");
+        if (SnapshotTrailingEntries < 0) throw new ArgumentException("SnapshotTrailingEntries must not be negative");
+        if (MaxSnapshotChunkBytes < 1) throw new ArgumentException("MaxSnapshotChunkBytes must be positive");
+        if (PromotionLagEntries < 0) throw new ArgumentException("PromotionLagEntries must not be negative");
+        if (LeaseReads && !CheckQuorum) throw new ArgumentException("LeaseReads requires CheckQuorum");
+        if (ClockDriftBoundTicks < 0 || ClockDriftBoundTicks >= ElectionTicks)
+            throw new ArgumentException("ClockDriftBoundTicks must be in [0, ElectionTicks)");
         if (AppliedIndex < 0) throw new ArgumentException("AppliedIndex must not be negative");
     }
 }

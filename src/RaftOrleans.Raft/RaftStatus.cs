@@ -11,7 +11,18 @@ public sealed record RaftStatus(
     long AppliedIndex,
     long LastLogIndex,
     long LastLogTerm,
-    IReadOnlyDictionary<string, FollowerStatus> Followers);
+    long SnapshotIndex,
+    ClusterConfig Config,
+    string? TransferTarget,
+    IReadOnlyDictionary<string, FollowerStatus> Followers)
+{
+    /// <summary>The role for display: a follower that is a learner shows as one.</summary>
+    public string RoleName => Role == Role.Follower && Config.IsLearner(Id) ? "learner" : Role.ToString().ToLowerInvariant();
+}
 
 /// <summary>What a leader knows about one follower (empty on non-leaders).</summary>
-public sealed record FollowerStatus(long MatchIndex, long NextIndex, bool Replicating, int InflightAppends);
+/// <remarks><see cref="State"/> is probe, replicate or snapshot.</remarks>
+public sealed record FollowerStatus(long MatchIndex, long NextIndex, string State, int InflightAppends)
+{
+    public bool Replicating => State == "replicate";
+}

@@ -9,7 +9,7 @@ internal sealed class RaftLog
 {
     private readonly List<LogEntry> _entries = new();
 
-    /// <summary>Index and term of the last entry covered by the snapshot (0, 0 when there is none).</summary>
+    /// <summary>Index and term of the last compacted entry (0, 0 when nothing was compacted).</summary>
     private long _snapshotIndex;
     private long _snapshotTerm;
 
@@ -190,6 +190,46 @@ internal sealed class RaftLog
         var result = new List<LogEntry>((int)Math.Max(0, upTo - Applied));
         for (var index = Applied + 1; index <= upTo; index++) result.Add(EntryAt(index));
         return result;
+    }
+
+    /// <summary>Discards entries up to <paramref name="index"/>, which the state machine has applied
+    /// and a snapshot covers.</summary>
+    public void CompactTo(long index)
+    {
+        if (index <= _snapshotIndex) return;
+        if (index > Applied) throw new InvalidOperationException($"compaction to {index} beyond the applied index {Applied}");
+        var term = TermAt(index)!.Value;
+        _entries.RemoveRange(0, (int)(index - _snapshotIndex));
+        _snapshotIndex = index;
+        _snapshotTerm = term;
+    }
+
+    /// <summary>
+    /// Installs a snapshot received from the leader (Figure 13 of the paper, receiver rules 6-8): if we
+    /// hold the entry the snapshot ends with, keep the entries after it; otherwise discard the whole log.
+    /// Returns true when the log was discarded. The state machine is replaced by the snapshot, so the
+    /// applied and commit indexes move up to its index.
+    /// </summary>
+    public bool RestoreSnapshot(long index, long term)
+    {
+        if (index <= Committed)
+            throw new InvalidOperationException($"snapshot at {index} is not beyond the commit index {Committed}");
+        var discard = !MatchesTerm(index, term);
+        if (discard)
+        {
+            _entries.Clear();
+            _unstableFrom = index + 1;
+        }
+        else
+        {
+            _entries.RemoveRange(0, (int)(index - _snapshotIndex));
+            _unstableFrom = Math.Max(_unstableFrom, index + 1);
+        }
+        _snapshotIndex = index;
+        _snapshotTerm = term;
+        Committed = index;
+        Applied = index;
+        return discard;
     }
 
     public void AppliedTo(long index)

@@ -31,3 +31,21 @@ public sealed record AppendEntriesResponse(string From, string To, long Term, bo
 
 /// <summary>Sent by a leader handing over leadership (§3.10): the receiver campaigns at once.</summary>
 public sealed record TimeoutNow(string From, string To, long Term) : RaftMessage(From, To, Term);
+
+/// <summary>InstallSnapshot RPC (Figure 13), one chunk at a time. A follower assembles chunks at
+/// increasing offsets; a lost chunk is resent from the offset the follower last acknowledged, and a
+/// new leader or a newer snapshot starts again at offset 0.</summary>
+public sealed record InstallSnapshot(string From, string To, long Term, long SnapshotIndex, long SnapshotTerm,
+    ClusterConfig Config, long Offset, byte[] Chunk, bool Done) : RaftMessage(From, To, Term);
+
+/// <summary>Acknowledges snapshot bytes up to <see cref="NextOffset"/>; with <see cref="Installed"/> the
+/// whole snapshot is in place and the follower's log matches the leader's up to its index.</summary>
+public sealed record InstallSnapshotResponse(string From, string To, long Term, long SnapshotIndex, long NextOffset,
+    bool Installed) : RaftMessage(From, To, Term);
+
+/// <summary>A follower asks the leader for a read index on behalf of a client (§6.4).</summary>
+public sealed record ReadIndexRequest(string From, string To, long Term, long RequestId) : RaftMessage(From, To, Term);
+
+/// <summary>The leader's answer: the follower may serve the read once it has applied <see cref="Index"/>.</summary>
+public sealed record ReadIndexResponse(string From, string To, long Term, long RequestId, long Index, bool Failed)
+    : RaftMessage(From, To, Term);

@@ -9,6 +9,9 @@ internal enum ReplicationState
     /// <summary>The logs match up to <see cref="Progress.Match"/>: appends stream optimistically,
     /// up to the in-flight limit, without waiting for each acknowledgement (pipelining).</summary>
     Replicate,
+    /// <summary>The entries the follower needs were compacted: it is being sent a snapshot, one chunk at
+    /// a time, and gets no appends until it is installed.</summary>
+    Snapshot,
 }
 
 /// <summary>The leader's knowledge of one follower: Figure 2's nextIndex and matchIndex, plus the
@@ -38,17 +41,45 @@ internal sealed class Progress
     /// <summary>Heard from since the leader last checked its quorum (§6.2).</summary>
     public bool RecentActive { get; set; }
 
-    /// <summary>Heartbeat rounds since Match last moved while entries were outstanding.</summary>
+    /// <summary>Heartbeat rounds since Match last moved or since appends became outstanding, whichever
+    /// is later.</summary>
     public int StalledHeartbeats { get; set; }
 
     public int Inflight => _inflightLastIndexes.Count;
+
+    /// <summary>The highest read context (heartbeat round, §6.4) the follower acknowledged.</summary>
+    public long AckedReadContext { get; set; }
+
+    /// <summary>In Snapshot state: the index of the snapshot being sent and the offset the follower has
+    /// acknowledged so far.</summary>
+    public long SnapshotIndex { get; private set; }
+
+    public long SnapshotOffset { get; set; }
 
     /// <summary>True when the leader may not send more entries now.</summary>
     public bool IsPaused => State switch
     {
         ReplicationState.Probe => ProbeSent,
+        ReplicationState.Snapshot => true,
         _ => _inflightLastIndexes.Count >= _maxInflight,
     };
+
+    public void BecomeSnapshot(long snapshotIndex)
+    {
+        State = ReplicationState.Snapshot;
+        SnapshotIndex = snapshotIndex;
+        SnapshotOffset = 0;
+        ProbeSent = false;
+        StalledHeartbeats = 0;
+        _inflightLastIndexes.Clear();
+    }
+
+    /// <summary>The follower installed a snapshot: its log now matches ours up to the snapshot's index.</summary>
+    public void SnapshotInstalled(long snapshotIndex)
+    {
+        Match = Math.Max(Match, snapshotIndex);
+        BecomeProbe();
+    }
 
     public void BecomeProbe()
     {
@@ -72,6 +103,9 @@ internal sealed class Progress
         if (count == 0) return;
         if (State == ReplicationState.Replicate)
         {
+            // The stall clock starts when something is outstanding: heartbeats that passed while the
+            // pipeline was empty (e.g. before a fresh proposal was sent) say nothing about a lost append.
+            if (_inflightLastIndexes.Count == 0) StalledHeartbeats = 0;
             Next = lastIndex + 1;
             _inflightLastIndexes.Enqueue(lastIndex);
         }
@@ -105,6 +139,7 @@ internal sealed class Progress
     /// </summary>
     public bool MaybeDecrease(long rejected, long hintNext)
     {
+        if (State == ReplicationState.Snapshot) return false;
         if (State == ReplicationState.Replicate)
         {
             if (rejected <= Match) return false;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts PostgreSQL on a Debian machine without systemd, and makes sure the
+# test role and database exist. Sourced by .ci/run, so that RAFT_TEST_POSTGRES reaches `bash .ci/test`.
+# Safe to run again: every step checks before it acts.
+
+raft_pg_user="${RAFT_PG_USER:-raft}"
+raft_pg_password="${RAFT_PG_PASSWORD:-raft}"
+raft_pg_database="${RAFT_PG_DATABASE:-raft_test}"
+
+# apt can be busy (another apt run holds /var/lib/dpkg/lock): retry instead of failing the whole CI run.
+raft_pg_apt() {
+  local attempt
+  for attempt in $(seq 1 30); do
+    if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 "$@"; then return 0; fi
+    echo "postgres.sh: apt-get $* failed (attempt $attempt), retrying in 5 s" >&2
+    sleep 5
+  done
+  return 1
+}
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  raft_pg_apt update -q
+  raft_pg_apt install -y -q postgresql
+fi
+
+# The Debian package creates one cluster named "main" for its version; find the version rather than assume 15.
+raft_pg_version="$(pg_lsclusters --no-header | awk '$2 == "main" { print $1; exit }')"
+if [[ -z "$raft_pg_version" ]]; then
+  raft_pg_version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+  pg_createcluster "$raft_pg_version" main
+fi
+if ! pg_lsclusters --no-header | awk -v v="$raft_pg_version" '$1 == v && $2 == "main"' | grep -q online; then
+  pg_ctlcluster "$raft_pg_version" main start
+fi
+raft_pg_port="$(pg_lsclusters --no-header | awk -v v="$raft_pg_version" '$1 == v && $2 == "main" { print $3; exit }')"
+
+raft_pg_psql() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $raft_pg_port $*"; }
+for attempt in $(seq 1 30); do
+  if raft_pg_psql "-c 'select 1'" >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+if [[ "$(raft_pg_psql "-tAc \"select 1 from pg_roles where rolname = '$raft_pg_user'\"")" != "1" ]]; then
+  raft_pg_psql "-c \"create role $raft_pg_user login password '$raft_pg_password'\""
+fi
+if [[ "$(raft_pg_psql "-tAc \"select 1 from pg_database where datname = '$raft_pg_database'\"")" != "1" ]]; then
+  raft_pg_psql "-c \"create database $raft_pg_database owner $raft_pg_user\""
+fi
+
+export RAFT_TEST_POSTGRES="Host=127.0.0.1;Port=$raft_pg_port;Username=$raft_pg_user;Password=$raft_pg_password;Database=$raft_pg_database"
+echo "postgres.sh: PostgreSQL $raft_pg_version on port $raft_pg_port, RAFT_TEST_POSTGRES set (database $raft_pg_database)"

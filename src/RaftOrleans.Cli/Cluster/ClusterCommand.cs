@@ -1,0 +1,139 @@
+using RaftOrleans.Hosting.Client;
+using RaftOrleans.Hosting.Database;
+
+namespace RaftOrleans.Cli.Cluster;
+
+/// <summary>`raftctl cluster up|down|kill|pause|resume|stop|start|logs ...`: runs a local cluster of silo
+/// processes (see <see cref="ClusterLauncher"/>).</summary>
+public static class ClusterCommand
+{
+    public const string Usage = """
+        usage: raftctl cluster up [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
+               raftctl cluster kill|pause|resume|stop|start NODE
+               raftctl cluster logs NODE [--lines N]
+               raftctl cluster down
+        every cluster command takes --cluster-dir DIR (default .raftctl/cluster); --postgres defaults to $RAFTCTL_POSTGRES
+        """;
+
+    private static readonly HashSet<string> ValueOptions = ["--nodes", "--storage", "--postgres", "--base-port", "--cluster-dir", "--lines"];
+    private static readonly HashSet<string> Flags = ["--fresh"];
+
+    /// <param name="args">The words after `cluster`.</param>
+    /// <returns>0 on success, 1 when the command failed, 2 on a bad command line.</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        RunAsync(args, output, error).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var arguments = new CommandArguments(args, ValueOptions, Flags);
+            if (arguments.Positional.Count == 0)
+            {
+                throw new UsageException("which cluster command?");
+            }
+
+            var root = RepositoryRoot.Find();
+            var launcher = new ClusterLauncher(root, arguments.Value("--cluster-dir") ?? ClusterLauncher.DefaultClusterDirectory(root), output);
+            var verb = arguments.Positional[0];
+            switch (verb)
+            {
+                case "up":
+                    await UpAsync(launcher, arguments, output);
+                    return 0;
+                case "down":
+                    launcher.Down();
+                    return 0;
+                case "kill":
+                    launcher.Kill(Node(arguments));
+                    return 0;
+                case "pause":
+                    launcher.Pause(Node(arguments));
+                    return 0;
+                case "resume":
+                    launcher.Resume(Node(arguments));
+                    return 0;
+                case "stop":
+                    launcher.Stop(Node(arguments));
+                    return 0;
+                case "start":
+                    var node = Node(arguments);
+                    launcher.Start(node);
+                    var row = await launcher.WaitUntilAnswersAsync(node, TimeSpan.FromSeconds(60));
+                    StatusTable.Write(output, [row]);
+                    return 0;
+                case "logs":
+                    return Logs(launcher, Node(arguments), arguments.Int("--lines", 100), output, error);
+                default:
+                    throw new UsageException($"unknown cluster command '{verb}'");
+            }
+        }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"raftctl cluster: {e.Message}");
+            await error.WriteLineAsync(Usage);
+            return 2;
+        }
+        catch (LauncherException e)
+        {
+            await error.WriteLineAsync($"raftctl cluster: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task UpAsync(ClusterLauncher launcher, CommandArguments arguments, TextWriter output)
+    {
+        var storageText = arguments.Value("--storage") ?? "sqlite";
+        if (!DatabaseKinds.TryParse(storageText, out var storage))
+        {
+            throw new UsageException($"--storage {storageText}: choose sqlite or postgres");
+        }
+
+        var options = new UpOptions
+        {
+            Nodes = arguments.Int("--nodes", 3),
+            Storage = storage,
+            PostgresConnection = arguments.Value("--postgres") ?? Environment.GetEnvironmentVariable("RAFTCTL_POSTGRES"),
+            Fresh = arguments.Has("--fresh"),
+            BasePort = arguments.Int("--base-port", ClusterLauncher.DefaultBasePort),
+        };
+        launcher.Up(options);
+        await output.WriteLineAsync("raftctl: waiting for a leader...");
+        var rows = await launcher.WaitForLeaderAsync(TimeSpan.FromSeconds(90));
+        StatusTable.Write(output, rows);
+    }
+
+    private static string Node(CommandArguments arguments) =>
+        arguments.Positional.Count == 2 ? arguments.Positional[1] : throw new UsageException($"cluster {arguments.Positional[0]} takes one node (e.g. n2)");
+
+    private static int Logs(ClusterLauncher launcher, string node, int lines, TextWriter output, TextWriter error)
+    {
+        var state = launcher.State;
+        state.Node(node);
+        var log = state.LogFile(node);
+        if (!File.Exists(log))
+        {
+            error.WriteLine($"raftctl cluster: {node} has no log yet ({log})");
+            return 1;
+        }
+
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var tail = new Queue<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            tail.Enqueue(line);
+            if (tail.Count > lines)
+            {
+                tail.Dequeue();
+            }
+        }
+
+        foreach (var line in tail)
+        {
+            output.WriteLine(line);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+namespace RaftOrleans.Grains;
+
+/// <summary>What one silo needs to host its Raft node; bound from the silo's JSON configuration by the
+/// host. Time is counted in ticks of <see cref="TickIntervalMs"/> so the core stays clock free.</summary>
+public sealed record RaftNodeSettings
+{
+    /// <summary>The node this silo hosts; also the silo's name, which is what pins the node here.</summary>
+    public required string NodeId { get; init; }
+
+    /// <summary>Every voter of the initial configuration, this node included.</summary>
+    public required IReadOnlyList<string> Voters { get; init; }
+
+    public int TickIntervalMs { get; init; } = 10;
+
+    /// <summary>E: a follower campaigns after a random [E, 2E) ticks without a leader (150-300 ms by default).</summary>
+    public int ElectionTicks { get; init; } = 15;
+
+    public int HeartbeatTicks { get; init; } = 5;
+
+    public required RaftStorageSettings Storage { get; init; }
+
+    /// <summary>How long a proposal may wait for its entry to be applied before the grain answers
+    /// <c>Unknown</c> (the entry may still commit later: the caller must treat it as maybe applied).</summary>
+    public int ProposeTimeoutMs { get; init; } = 3000;
+
+    /// <summary>Log entries per sealed segment row. An append rewrites at most the open tail (fewer than
+    /// this many entries) plus the new entries, whatever the length of the log.</summary>
+    public int LogSegmentEntries { get; init; } = 32;
+
+    /// <summary>Timeout of one delivery to a peer: the minimum election timeout. Deliveries only enqueue
+    /// at the receiver, so a call that takes longer means the peer is unreachable, frozen or starved;
+    /// the batch is dropped and the pump moves on to newer messages.</summary>
+    internal TimeSpan PeerCallTimeout => TimeSpan.FromMilliseconds(Math.Max(20, ElectionTicks * TickIntervalMs));
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(NodeId)) throw new ArgumentException("RaftNodeSettings.NodeId is required");
+        if (Voters is null || Voters.Count == 0) throw new ArgumentException("RaftNodeSettings.Voters must name at least one voter");
+        if (!Voters.Contains(NodeId, StringComparer.Ordinal))
+            throw new ArgumentException($"RaftNodeSettings.Voters ({string.Join(",", Voters)}) must include the node itself ({NodeId})");
+        if (TickIntervalMs < 1) throw new ArgumentException("RaftNodeSettings.TickIntervalMs must be at least 1");
+        if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
+            throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
+        if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
+        if (LogSegmentEntries < 2) throw new ArgumentException("RaftNodeSettings.LogSegmentEntries must be at least 2");
+        if (Storage is null) throw new ArgumentException("RaftNodeSettings.Storage is required");
+        Storage.Validate();
+    }
+}
+
+/// <summary>Where a node keeps its term, vote and log: one database per node (SQLite file) or a
+/// shared PostgreSQL database (rows are keyed by node).</summary>
+public sealed record RaftStorageSettings
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
+    public required string Kind { get; init; }
+
+    public required string ConnectionString { get; init; }
+
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    internal void Validate()
+    {
+        if (Kind is not (Sqlite or Postgres))
+            throw new ArgumentException($"RaftStorageSettings.Kind is '{Kind}'; expected '{Sqlite}' or '{Postgres}'");
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+            throw new ArgumentException($"RaftStorageSettings.ConnectionString is empty (kind {Kind})");
+    }
+
+    /// <summary>The ADO.NET invariant Orleans' provider loads. SQLite goes through
+    /// <c>System.Data.SQLite</c>, which Orleans backs with Microsoft.Data.Sqlite (the invariant
+    /// <c>Microsoft.Data.SQLite</c> fails at silo start).</summary>
+    internal string AdoInvariant => Kind == Sqlite ? "System.Data.SQLite" : "Npgsql";
+}

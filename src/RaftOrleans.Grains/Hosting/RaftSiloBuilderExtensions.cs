@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using RaftOrleans.Grains.Hosting;
+using RaftOrleans.Grains.Placement;
+using RaftOrleans.Grains.Storage;
+
+namespace RaftOrleans.Grains;
+
+public static class RaftSiloBuilderExtensions
+{
+    /// <summary>The name of the ADO.NET grain storage provider that holds the node's state.</summary>
+    public const string StorageProviderName = "raft";
+
+    /// <summary>
+    /// Makes this silo the home of Raft node <see cref="RaftNodeSettings.NodeId"/>: registers the
+    /// ADO.NET grain storage provider "raft" (binary Orleans serialization), the pinned placement
+    /// director, the lifecycle participant that activates the node when the silo starts and keeps it
+    /// active, and the default state machine (<see cref="RecordingStateMachineFactory"/>) unless an
+    /// <see cref="IRaftStateMachineFactory"/> is registered. It names the silo after the node
+    /// (<see cref="SiloOptions.SiloName"/>); a silo renamed afterwards fails at start.
+    /// Call <see cref="EnsureRaftStorageSchemaAsync"/> before starting the silo.
+    /// </summary>
+    public static ISiloBuilder AddRaftNode(this ISiloBuilder builder, RaftNodeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        // The node is pinned to the silo of its own name; RaftNodeActivator checks nobody renamed it.
+        builder.Configure<SiloOptions>(options => options.SiloName = settings.NodeId);
+        services.TryAddSingleton<IRaftStateMachineFactory, RecordingStateMachineFactory>();
+
+        builder.AddAdoNetGrainStorage(StorageProviderName, options =>
+        {
+            options.Invariant = settings.Storage.AdoInvariant;
+            options.ConnectionString = settings.Storage.ConnectionString;
+        });
+        // Binary rather than the default JSON: log entries are byte arrays, which JSON would inflate by
+        // a third (base64) and wrap in type names.
+        services.AddOptions<AdoNetGrainStorageOptions>(StorageProviderName)
+            .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+
+        builder.AddPlacementDirector<RaftNodePlacementStrategy, RaftNodePlacementDirector>();
+        services.AddSingleton<RaftNodeActivator>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftNodeActivator>());
+        return builder;
+    }
+
+    /// <summary>Creates the tables and query texts the "raft" storage provider needs (idempotent); run
+    /// it before the silo starts. Throws <see cref="RaftStorageUnavailableException"/> naming the
+    /// database (without credentials) when it is unreachable or refuses the schema.</summary>
+    public static Task EnsureRaftStorageSchemaAsync(RaftStorageSettings storage, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return RaftStorageSchema.EnsureAsync(storage, ct);
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Logging;
+using RaftOrleans.Contracts;
+
+namespace RaftOrleans.Grains.Node;
+
+/// <summary>
+/// The outbound link to one peer: messages queue here and one pump delivers them in batches, one batch
+/// in flight at a time, in order, each with its own short timeout. A batch that fails or times out is
+/// dropped (Raft tolerates loss); messages beyond <see cref="MaxQueuedMessages"/> are dropped oldest
+/// first, so a dead or frozen peer costs bounded memory. Runs on the node grain's scheduler, so it needs
+/// no locks.
+/// </summary>
+internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan callTimeout, ILogger logger)
+{
+    public const int MaxQueuedMessages = 4096;
+    private const int MaxBatchMessages = 256;
+
+    private readonly Queue<WireMessage> _queue = new();
+    private bool _pumping;
+    private bool _stopped;
+
+    public long DroppedMessages { get; private set; }
+
+    public void Enqueue(WireMessage message)
+    {
+        if (_stopped) return;
+        _queue.Enqueue(message);
+        while (_queue.Count > MaxQueuedMessages)
+        {
+            _queue.Dequeue();
+            DroppedMessages++;
+        }
+        if (!_pumping)
+        {
+            _pumping = true;
+            _ = PumpAsync();
+        }
+    }
+
+    public void Stop()
+    {
+        _stopped = true;
+        _queue.Clear();
+    }
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (_queue.Count > 0 && !_stopped)
+            {
+                var batch = new WireMessage[Math.Min(_queue.Count, MaxBatchMessages)];
+                for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
+                using var timeout = new CancellationTokenSource(callTimeout);
+                try
+                {
+                    await peer.Deliver(batch, timeout.Token);
+                }
+                catch (Exception e)
+                {
+                    DroppedMessages += batch.Length;
+                    logger.LogDebug("Delivery of {Count} messages to {Peer} failed, dropped: {Error}", batch.Length, peerId, e.Message);
+                }
+            }
+        }
+        finally
+        {
+            _pumping = false;
+        }
+    }
+}

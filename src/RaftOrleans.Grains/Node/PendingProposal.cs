@@ -1,0 +1,20 @@
+using RaftOrleans.Contracts;
+
+namespace RaftOrleans.Grains.Node;
+
+/// <summary>A client command on its way through the log: queued, then (if this node leads) appended at
+/// (Index, Term), then answered when that index is applied.</summary>
+internal sealed class PendingProposal(byte[] command)
+{
+    public byte[] Command { get; } = command;
+
+    /// <summary>Set once the core accepts the command; 0 until then.</summary>
+    public long Index { get; set; }
+
+    public long Term { get; set; }
+
+    public TaskCompletionSource<ProposeReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Complete(ProposeStatus status, byte[]? result = null, string? leaderHint = null) =>
+        Completion.TrySetResult(new ProposeReply(status, Index, Term, result, leaderHint));
+}

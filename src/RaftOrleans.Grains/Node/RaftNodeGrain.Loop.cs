@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Node;
+using RaftOrleans.Grains.Wire;
+using RaftOrleans.Raft;
+using RaftOrleans.Raft.Messages;
+
+namespace RaftOrleans.Grains;
+
+// The processing loop: the only code that calls into the core. It follows the Ready contract
+// (RaftOrleans.Raft/Ready.cs): feed everything queued, GetReady, persist (one storage write), send,
+// apply, Advance, and again while there is work. Deliveries, ticks and proposals that arrive while it
+// awaits storage only queue, so nothing reaches the core between GetReady and Advance, and everything
+// that queued up folds into the next Ready (group commit).
+public sealed partial class RaftNodeGrain
+{
+    private bool _processing;
+    private int _storageFailures;
+
+    /// <summary>Starts the loop unless it is already running; it drains everything queued.</summary>
+    private void Kick()
+    {
+        if (_processing || Stopped) return;
+        _processing = true;
+        _ = ProcessAsync();
+    }
+
+    private async Task ProcessAsync()
+    {
+        try
+        {
+            while (!Stopped)
+            {
+                FeedQueuedInput();
+                if (!_core.HasReady) break;
+                var ready = _core.GetReady();
+                if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
+                Send(ready.Messages);
+                Apply(ready.CommittedEntries);
+                _core.Advance(ready);
+                if (ready.SoftState is { } soft)
+                    _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
+                        NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Raft node {Node} stopped on an unexpected error", NodeId);
+            Stop($"failed: {e.Message}");
+            DeactivateOnIdle();
+        }
+        finally
+        {
+            _processing = false;
+        }
+    }
+
+    private void FeedQueuedInput()
+    {
+        for (; _pendingTicks > 0; _pendingTicks--) _core.Tick();
+        while (_inbox.TryDequeue(out var message))
+        {
+            _core.Step(message);
+            if (message is AppendEntries && _core.Leader == message.From && _core.Term == message.Term)
+                _lastLeaderContactTimestamp = Stopwatch.GetTimestamp();
+        }
+        while (_proposals.TryDequeue(out var proposal))
+        {
+            if (proposal.Completion.Task.IsCompleted) continue; // its proposer gave up waiting
+            var result = _core.Propose(proposal.Command);
+            switch (result.Outcome)
+            {
+                case ProposeOutcome.Accepted:
+                    proposal.Index = result.Index;
+                    proposal.Term = result.Term;
+                    // Our log was cut back below an earlier proposal's index: that one is gone for good.
+                    if (_awaitingApply.Remove(result.Index, out var displaced)) displaced.Complete(ProposeStatus.LeadershipLost);
+                    _awaitingApply[result.Index] = proposal;
+                    break;
+                case ProposeOutcome.NotLeader:
+                    proposal.Complete(ProposeStatus.NotLeader, leaderHint: result.LeaderHint);
+                    break;
+                default:
+                    proposal.Complete(ProposeStatus.Busy, leaderHint: result.LeaderHint);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Makes the Ready's hard state and entries durable, retrying until the database takes
+    /// them: until then no vote or acknowledgement leaves (they are in the same Ready, sent after).
+    /// Returns false when this activation must stop instead (fenced by a newer one, or deactivating).</summary>
+    private async Task<bool> PersistAsync(Ready ready)
+    {
+        if (!ready.MustPersist) return true;
+        var backoffMs = 10;
+        while (true)
+        {
+            if (Stopped) return false;
+            try
+            {
+                await _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt);
+                if (_storageFailures > 0)
+                    _logger.LogWarning("Raft node {Node}: storage is back after {Failures} failed writes", NodeId, _storageFailures);
+                _storageFailures = 0;
+                return true;
+            }
+            catch (InconsistentStateException e)
+            {
+                // Another activation of this node wrote the row since we read it: it owns the node now.
+                _logger.LogWarning("Raft node {Node} on silo {Silo} is fenced by a newer writer and stops: {Error}",
+                    NodeId, _silo.Name, e.Message);
+                Stop("fenced by a newer activation");
+                DeactivateOnIdle();
+                return false;
+            }
+            catch (Exception e)
+            {
+                _storageFailures++;
+                if (_storageFailures == 1 || _storageFailures % 100 == 0)
+                    _logger.LogWarning("Raft node {Node}: storage write failed ({Failures} in a row), retrying; nothing is sent meanwhile: {Error}",
+                        NodeId, _storageFailures, e.Message);
+                await Task.Delay(backoffMs);
+                backoffMs = Math.Min(backoffMs * 2, 1000);
+            }
+        }
+    }
+
+    private void Send(IReadOnlyList<RaftMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            if (_peers.TryGetValue(message.To, out var peer)) peer.Enqueue(WireMapping.ToWire(message));
+            else _logger.LogWarning("Raft node {Node} has no link to {To}; message dropped", NodeId, message.To);
+        }
+    }
+
+    private void Apply(IReadOnlyList<LogEntry> committed)
+    {
+        foreach (var entry in committed)
+        {
+            byte[]? result = null;
+            if (entry.Kind == EntryKind.Command) result = _stateMachine.Apply(entry.Index, entry.Data);
+            if (!_awaitingApply.Remove(entry.Index, out var proposal)) continue;
+            if (proposal.Term == entry.Term && entry.Kind == EntryKind.Command)
+                proposal.Complete(ProposeStatus.Applied, result);
+            else
+                proposal.Complete(ProposeStatus.LeadershipLost, leaderHint: _core.Leader);
+        }
+    }
+}

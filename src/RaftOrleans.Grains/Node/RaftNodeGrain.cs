@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Storage;
+using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Node;
+using RaftOrleans.Grains.Placement;
+using RaftOrleans.Grains.Storage;
+using RaftOrleans.Grains.Wire;
+using RaftOrleans.Raft;
+using RaftOrleans.Raft.Messages;
+
+namespace RaftOrleans.Grains;
+
+/// <summary>
+/// One Raft node: a thin adaptor that gives the pure core (<see cref="RaftNode"/>) a clock (a grain
+/// timer calling Tick), a network (grain calls to peers) and a disk (grain storage). Everything that
+/// arrives is queued and fed to the core by one processing loop (RaftNodeGrain.Loop.cs) that follows the
+/// Ready contract. Reentrant so that deliveries, ticks and status calls are served while the loop
+/// awaits storage; safe because every core call happens synchronously between awaits, on the
+/// activation's single-threaded scheduler. Immovable and pinned to the silo named like its key.
+/// </summary>
+[Reentrant, Immovable, RaftNodePlacement]
+public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
+{
+    /// <summary>Bounds the queue of undelivered incoming messages while the loop waits on storage.</summary>
+    private const int MaxInboxMessages = 16_384;
+
+    private readonly RaftNodeSettings _settings;
+    private readonly IServiceProvider _services;
+    private readonly IRaftStateMachineFactory _stateMachineFactory;
+    private readonly ILocalSiloDetails _silo;
+    private readonly ILogger<RaftNodeGrain> _logger;
+
+    private readonly Queue<RaftMessage> _inbox = new();
+    private readonly Queue<PendingProposal> _proposals = new();
+    private readonly Dictionary<long, PendingProposal> _awaitingApply = new();
+    private readonly Dictionary<string, PeerSender> _peers = new(StringComparer.Ordinal);
+
+    private RaftNode _core = null!;
+    private RaftNodeStore _store = null!;
+    private IRaftStateMachine _stateMachine = null!;
+    private IGrainTimer? _ticker;
+    private int _pendingTicks;
+    private long _droppedIncoming;
+    private long _lastLeaderContactTimestamp;
+    private string? _stoppedReason;
+
+    public RaftNodeGrain(RaftNodeSettings settings, IServiceProvider services, IRaftStateMachineFactory stateMachineFactory,
+        ILocalSiloDetails silo, ILogger<RaftNodeGrain> logger)
+    {
+        _settings = settings;
+        _services = services;
+        _stateMachineFactory = stateMachineFactory;
+        _silo = silo;
+        _logger = logger;
+    }
+
+    private string NodeId => _settings.NodeId;
+
+    private bool Stopped => _stoppedReason is not null;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        if (key != _settings.NodeId)
+            throw new InvalidOperationException(
+                $"silo '{_silo.Name}' hosts Raft node '{_settings.NodeId}' but was asked to activate node '{key}'");
+
+        var storage = _services.GetRequiredKeyedService<IGrainStorage>(RaftSiloBuilderExtensions.StorageProviderName);
+        _store = new RaftNodeStore(storage, this.GetGrainId(), _settings.LogSegmentEntries);
+        var restored = await _store.LoadAsync();
+        var seed = Random.Shared.Next();
+        _core = new RaftNode(new RaftOptions
+        {
+            NodeId = NodeId,
+            Voters = _settings.Voters,
+            ElectionTicks = _settings.ElectionTicks,
+            HeartbeatTicks = _settings.HeartbeatTicks,
+        }, new Random(seed), restored);
+        _stateMachine = _stateMachineFactory.Create(NodeId);
+
+        foreach (var peer in _settings.Voters.Where(v => v != NodeId))
+            _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger);
+
+        var interval = TimeSpan.FromMilliseconds(_settings.TickIntervalMs);
+        _ticker = this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(interval, interval)
+        {
+            Interleave = true,
+            KeepAlive = true,
+        });
+        _logger.LogInformation(
+            "Raft node {Node} activated on silo {Silo}: term {Term}, voted for {Vote}, commit {Commit}, {Entries} log entries, random seed {Seed}",
+            NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
+            restored.Entries.Count, seed);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Stop($"deactivated: {reason}");
+        return Task.CompletedTask;
+    }
+
+    public Task<NodeStatus> GetStatus()
+    {
+        var status = _core.Status();
+        long? sinceLeader = status.Role == Role.Leader ? 0
+            : _lastLeaderContactTimestamp == 0 ? null
+            : (long)Stopwatch.GetElapsedTime(_lastLeaderContactTimestamp).TotalMilliseconds;
+        var role = Stopped ? "stopped" : RoleName(status.Role);
+        return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
+            status.AppliedIndex, status.LastLogIndex, sinceLeader));
+    }
+
+    public Task Deliver(WireMessage[] batch, CancellationToken cancellationToken)
+    {
+        if (Stopped || batch is null) return Task.CompletedTask;
+        foreach (var wire in batch)
+        {
+            if (wire is null || wire.To != NodeId)
+            {
+                _logger.LogWarning("Node {Node} dropped a message addressed to {To}", NodeId, wire?.To);
+                continue;
+            }
+            if (_inbox.Count >= MaxInboxMessages)
+            {
+                _droppedIncoming++;
+                continue;
+            }
+            try
+            {
+                _inbox.Enqueue(WireMapping.ToCore(wire));
+            }
+            catch (ArgumentException e)
+            {
+                _logger.LogWarning("Node {Node} dropped a malformed message from {From}: {Error}", NodeId, wire.From, e.Message);
+            }
+        }
+        Kick();
+        return Task.CompletedTask;
+    }
+
+    public async Task<ProposeReply> Propose(byte[] command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var proposal = new PendingProposal(command);
+        if (Stopped)
+        {
+            proposal.Complete(ProposeStatus.Unavailable);
+            return await proposal.Completion.Task;
+        }
+        _proposals.Enqueue(proposal);
+        Kick();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_settings.ProposeTimeoutMs));
+        // Fires on a pool thread: completing the source is thread safe, and the await below resumes on
+        // the grain's scheduler.
+        await using var onDeadline = deadline.Token.Register(() => proposal.Complete(ProposeStatus.Unknown));
+        return await proposal.Completion.Task;
+    }
+
+    public Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries)
+    {
+        if (fromIndex < 1) throw new ArgumentOutOfRangeException(nameof(fromIndex), "log indexes start at 1");
+        if (maxEntries is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(maxEntries), "ask for 1 to 100000 entries");
+        var upTo = Math.Min(_core.CommitIndex, fromIndex + maxEntries - 1);
+        var entries = new List<CommittedEntry>();
+        for (var index = fromIndex; index <= upTo; index++)
+        {
+            var entry = _core.EntryAt(index);
+            entries.Add(new CommittedEntry(entry.Index, entry.Term, (byte)entry.Kind, entry.Data));
+        }
+        return Task.FromResult(entries.ToArray());
+    }
+
+    private Task OnTick(CancellationToken cancellationToken)
+    {
+        // While a storage write is stuck the ticks pile up; more than an election timeout's worth would
+        // only fire the same timeout again.
+        if (_pendingTicks < 2 * _settings.ElectionTicks) _pendingTicks++;
+        Kick();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops acting for good: no more sends, ticks or storage writes; waiting proposers are told.</summary>
+    private void Stop(string reason)
+    {
+        if (Stopped) return;
+        _stoppedReason = reason;
+        _ticker?.Dispose();
+        foreach (var peer in _peers.Values) peer.Stop();
+        while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);
+        foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
+        _awaitingApply.Clear();
+        _inbox.Clear();
+    }
+
+    private static string RoleName(Role role) => role switch
+    {
+        Role.Leader => "leader",
+        Role.Follower => "follower",
+        Role.Candidate => "candidate",
+        Role.PreCandidate => "precandidate",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+}

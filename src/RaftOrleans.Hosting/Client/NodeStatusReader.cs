@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using RaftOrleans.Contracts;
+
+namespace RaftOrleans.Hosting.Client;
+
+/// <summary>One row of `raftctl status`: what a node said about itself, or why it did not answer.</summary>
+public sealed record NodeStatusRow(string Node, NodeStatus? Status, string? Error)
+{
+    public bool Reachable => Status is not null;
+}
+
+/// <summary>Asks every node for its status at once, each call with its own time limit, so a dead or frozen
+/// node costs its own row the limit and never stalls the others.</summary>
+public static class NodeStatusReader
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Each node through a client of its own whose only gateway is the node's own silo: a row says
+    /// exactly whether silo nX answers. (One shared client would route a healthy node's call through
+    /// whichever gateway Orleans picks for that grain, possibly a frozen silo that still accepts TCP.)
+    /// The client's start (slow on a cold, busy machine) has the cluster's connect limit; reaching the
+    /// node's gateway and the call have <paramref name="timeout"/>.</summary>
+    public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(ClusterEndpoints cluster, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var rows = cluster.Nodes.Select(node => ReadThroughOwnGatewayAsync(cluster, node, timeout, cancellationToken));
+        return await Task.WhenAll(rows);
+    }
+
+    private static async Task<NodeStatusRow> ReadThroughOwnGatewayAsync(ClusterEndpoints cluster, NodeEndpoint node, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var settings = new ClusterClientSettings
+        {
+            ClusterId = cluster.ClusterId,
+            ServiceId = cluster.ServiceId,
+            Gateways = [node.Gateway],
+            ConnectTimeout = cluster.ConnectTimeout,
+            OpenConnectionTimeout = timeout,
+            ResponseTimeout = timeout,
+        };
+        ConnectedClusterClient client;
+        try
+        {
+            client = await ClusterClientFactory.ConnectAsync(settings, cancellationToken);
+        }
+        catch (ClusterUnreachableException e)
+        {
+            return new NodeStatusRow(node.Node, null, e.Message);
+        }
+
+        try
+        {
+            return await ReadOneAsync(client.Client, node.Node, timeout, cancellationToken);
+        }
+        finally
+        {
+            // Not awaited: stopping a client can take its whole stop limit when the silo froze meanwhile,
+            // and the answer is already here.
+            _ = client.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>With a client the caller already has (the console's session, a test).</summary>
+    public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(IClusterClient client, IReadOnlyList<string> nodes, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var rows = nodes.Select(node => ReadOneAsync(client, node, timeout, cancellationToken));
+        return await Task.WhenAll(rows);
+    }
+
+    private static async Task<NodeStatusRow> ReadOneAsync(IClusterClient client, string node, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var grain = client.GetGrain<IRaftNodeGrain>(node);
+        var lastError = $"no answer within {timeout.TotalMilliseconds:0} ms";
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                var status = await grain.GetStatus().WaitAsync(timeout - clock.Elapsed, cancellationToken);
+                return new NodeStatusRow(node, status, null);
+            }
+            catch (TimeoutException)
+            {
+                lastError = $"no answer within {timeout.TotalMilliseconds:0} ms";
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Refused connection, rejected message, node not placeable (its silo is gone): quick
+                // failures, worth another try through another gateway while the limit lasts.
+                lastError = $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+                var pause = RetryPause < timeout - clock.Elapsed ? RetryPause : timeout - clock.Elapsed;
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, cancellationToken);
+                }
+            }
+        }
+
+        return new NodeStatusRow(node, null, lastError);
+    }
+}

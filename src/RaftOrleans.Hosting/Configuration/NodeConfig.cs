@@ -1,0 +1,34 @@
+using System.Net;
+using RaftOrleans.Hosting.Database;
+
+namespace RaftOrleans.Hosting.Configuration;
+
+/// <summary>Everything one silo process needs to run one Raft node (silo-config/nX.json plus command-line
+/// overrides), validated. Relative paths are already resolved against the configuration file's folder.</summary>
+public sealed record NodeConfig
+{
+    /// <summary>The file it was read from, as given on the command line (for messages).</summary>
+    public required string ConfigPath { get; init; }
+
+    /// <summary>The node id, which is also the silo name: node nX lives only on silo nX.</summary>
+    public required string NodeId { get; init; }
+
+    public required string ClusterId { get; init; }
+    public required string ServiceId { get; init; }
+    public required IPAddress AdvertisedAddress { get; init; }
+    public required int SiloPort { get; init; }
+    public required int GatewayPort { get; init; }
+
+    /// <summary>Absolute path of the folder for this node's files (SQLite databases).</summary>
+    public required string DataDirectory { get; init; }
+
+    public required DatabaseConnection Storage { get; init; }
+    public required DatabaseConnection Clustering { get; init; }
+
+    /// <summary>The initial voting members of the Raft group, this node among them.</summary>
+    public required IReadOnlyList<string> Voters { get; init; }
+
+    public required int TickIntervalMs { get; init; }
+    public required int ElectionTicks { get; init; }
+    public required int HeartbeatTicks { get; init; }
+}

@@ -1,0 +1,1 @@
+return await RaftOrleans.Silo.SiloProgram.RunAsync(args);

@@ -1,0 +1,168 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Orleans.Configuration;
+using RaftOrleans.Grains;
+using RaftOrleans.Grains.Storage;
+using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Hosting.Database;
+
+namespace RaftOrleans.Silo;
+
+/// <summary>The silo process: validate the configuration, prepare the databases, run until SIGTERM.
+/// Every failure before the silo runs is ONE line on stderr naming the file and the key, and a non-zero
+/// exit code (<see cref="ExitCodes"/>).</summary>
+public static class SiloProgram
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        NodeConfig config;
+        try
+        {
+            var commandLine = SiloCommandLine.Parse(args);
+            config = NodeConfigLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
+            CheckPortsFree(config);
+            await PrepareDatabasesAsync(config);
+        }
+        catch (ConfigException e)
+        {
+            await Console.Error.WriteLineAsync($"raft-silo: {e.Message}");
+            return ExitCodes.BadConfiguration;
+        }
+
+        using var host = BuildHost(config);
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RaftOrleans.Silo");
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"raft-silo: {config.NodeId}: the silo failed to start: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return ExitCodes.StartFailed;
+        }
+
+        logger.LogInformation(
+            "{Node} up: silo {Address}:{SiloPort}, gateway {GatewayPort}, cluster {ClusterId}, storage {Storage}, clustering {Clustering}, voters {Voters}",
+            config.NodeId, config.AdvertisedAddress, config.SiloPort, config.GatewayPort, config.ClusterId,
+            config.Storage.Describe(), config.Clustering.Describe(), string.Join(",", config.Voters));
+        await host.WaitForShutdownAsync();
+        logger.LogInformation("{Node} stopped", config.NodeId);
+        return ExitCodes.Ok;
+    }
+
+    private static void CheckPortsFree(NodeConfig config)
+    {
+        if (!PortCheck.IsFree(config.AdvertisedAddress, config.SiloPort))
+        {
+            throw new ConfigException(Origin(config, ConfigKeys.SiloPort), $"port {config.SiloPort} is already in use");
+        }
+
+        if (!PortCheck.IsFree(config.AdvertisedAddress, config.GatewayPort))
+        {
+            throw new ConfigException(Origin(config, ConfigKeys.GatewayPort), $"port {config.GatewayPort} is already in use");
+        }
+    }
+
+    /// <summary>Opens both databases and creates their tables, so that a wrong or unreachable database stops
+    /// the silo here with a line that names the key, not deep inside Orleans' start.</summary>
+    private static async Task PrepareDatabasesAsync(NodeConfig config)
+    {
+        Directory.CreateDirectory(config.DataDirectory);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Prepare(config, ConfigKeys.ClusteringConnection, config.Clustering,
+            () => ClusteringSchema.ApplyAsync(config.Clustering, limit.Token));
+        await Prepare(config, ConfigKeys.StorageConnection, config.Storage,
+            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(RaftSettings(config).Storage, limit.Token));
+    }
+
+    private static async Task Prepare(NodeConfig config, string key, DatabaseConnection database, Func<Task> prepare)
+    {
+        try
+        {
+            if (database.Kind == DatabaseKind.Sqlite)
+            {
+                var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            }
+
+            await prepare();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException
+                                       or TimeoutException or OperationCanceledException or InvalidOperationException
+                                       or RaftStorageUnavailableException)
+        {
+            var reason = (e is RaftStorageUnavailableException && e.InnerException is { } inner ? inner : e).Message;
+            throw new ConfigException(Origin(config, key), $"cannot use {database.Describe()}: {reason.Split('\n')[0].Trim()}", e);
+        }
+    }
+
+    private static string Origin(NodeConfig config, string key) => $"{config.ConfigPath}: {key}";
+
+    private static RaftNodeSettings RaftSettings(NodeConfig config) => new()
+    {
+        NodeId = config.NodeId,
+        Voters = config.Voters,
+        TickIntervalMs = config.TickIntervalMs,
+        ElectionTicks = config.ElectionTicks,
+        HeartbeatTicks = config.HeartbeatTicks,
+        Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
+    };
+
+    private static IHost BuildHost(NodeConfig config)
+    {
+        AdoNetProviders.Register();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "raft-silo",
+        });
+        ConfigureLogging(builder.Logging);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = config.ClusterId;
+                options.ServiceId = config.ServiceId;
+            });
+            silo.Configure<SiloOptions>(options => options.SiloName = config.NodeId);
+            silo.ConfigureEndpoints(config.AdvertisedAddress, config.SiloPort, config.GatewayPort);
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = config.Clustering.Kind.AdoNetInvariant();
+                options.ConnectionString = config.Clustering.ForClustering().ConnectionString;
+            });
+            silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
+            silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
+            silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
+            silo.AddRaftNode(RaftSettings(config));
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Concise: one line per message, warnings and errors from everything, information only from
+    /// RaftOrleans (role changes, start and stop), so `raftctl cluster logs nX` reads as a story.</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddConsole(options => options.FormatterName = ConciseConsoleFormatter.FormatterName);
+        logging.AddConsoleFormatter<ConciseConsoleFormatter, ConsoleFormatterOptions>();
+        logging.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Warning);
+        logging.SetMinimumLevel(LogLevel.Warning);
+        logging.AddFilter("RaftOrleans", LogLevel.Information);
+        // Its only warnings are start-up notes about the GC mode, printed on every start.
+        logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        // Orleans' placement retries log every attempt through Polly; the failure itself is logged once more
+        // by Orleans' messaging, so these only repeat it.
+        logging.AddFilter("Polly", LogLevel.Critical);
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int BadConfiguration = 2;
+    public const int StartFailed = 3;
+}

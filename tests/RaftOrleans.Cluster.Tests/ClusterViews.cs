@@ -1,0 +1,57 @@
+using RaftOrleans.Contracts;
+
+namespace RaftOrleans.Cluster.Tests;
+
+/// <summary>What the test sees of the cluster: every reachable node's status.</summary>
+public static class ClusterViews
+{
+    public static async Task<IReadOnlyList<NodeStatus>> StatusesAsync(this RaftTestCluster cluster, IEnumerable<string>? nodes = null)
+    {
+        var tasks = (nodes ?? cluster.Nodes).Select(async node =>
+        {
+            try
+            {
+                return await cluster.Node(node).GetStatus().WaitAsync(TimeSpan.FromSeconds(1));
+            }
+            catch (Exception)
+            {
+                return null; // down or unreachable: not part of this view
+            }
+        });
+        return (await Task.WhenAll(tasks)).Where(s => s is not null).Select(s => s!).ToArray();
+    }
+
+    public static string Describe(IReadOnlyList<NodeStatus> statuses) =>
+        statuses.Count == 0 ? "no node answered"
+            : string.Join("; ", statuses.Select(s =>
+                $"{s.Node}@{s.Silo} {s.Role} term {s.Term} leader {s.Leader ?? "-"} commit {s.CommitIndex} applied {s.AppliedIndex} last {s.LastLogIndex}"));
+
+    /// <summary>Waits until exactly one of <paramref name="nodes"/> leads and all of them agree on it
+    /// in its term; returns the statuses seen.</summary>
+    public static Task<IReadOnlyList<NodeStatus>> AgreedLeaderAsync(this RaftTestCluster cluster, IReadOnlyCollection<string> nodes,
+        TimeSpan? deadline = null) =>
+        Poll.UntilAsync(() => cluster.StatusesAsync(nodes),
+            statuses => statuses.Count == nodes.Count
+                        && statuses.Count(s => s.Role == "leader") == 1
+                        && statuses.All(s => s.Leader == statuses.Single(l => l.Role == "leader").Node
+                                             && s.Term == statuses.Single(l => l.Role == "leader").Term),
+            deadline ?? TimeSpan.FromSeconds(10), $"one leader agreed on by {string.Join(",", nodes)}", Describe);
+
+    public static async Task<string> LeaderAsync(this RaftTestCluster cluster, IReadOnlyCollection<string>? nodes = null)
+    {
+        var statuses = await cluster.AgreedLeaderAsync(nodes ?? cluster.Nodes);
+        return statuses.Single(s => s.Role == "leader").Node;
+    }
+
+    /// <summary>Proposes at the current leader, following NotLeader hints, until Applied.</summary>
+    public static async Task<ProposeReply> ProposeAsync(this RaftTestCluster cluster, byte[] command, IReadOnlyCollection<string>? nodes = null)
+    {
+        ProposeReply? last = null;
+        return await Poll.UntilAsync(async () =>
+        {
+            var leader = await cluster.LeaderAsync(nodes);
+            last = await cluster.Node(leader).Propose(command);
+            return last;
+        }, reply => reply.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(15), "an applied proposal", r => r?.ToString() ?? "none");
+    }
+}

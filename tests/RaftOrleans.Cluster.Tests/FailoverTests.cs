@@ -1,0 +1,62 @@
+using RaftOrleans.Contracts;
+using static RaftOrleans.Cluster.Tests.LogChecks;
+
+namespace RaftOrleans.Cluster.Tests;
+
+public sealed class FailoverTests
+{
+    [Fact]
+    public async Task Killing_the_leaders_silo_elects_a_new_leader_that_keeps_every_committed_entry_and_the_restarted_node_catches_up()
+    {
+        await using var cluster = await RaftTestCluster.StartAsync(3);
+        for (var i = 0; i < 10; i++)
+        {
+            var reply = await cluster.ProposeAsync(Command($"before-{i}"));
+            Assert.Equal(Command($"before-{i}"), reply.Result); // the recording state machine echoes
+        }
+        var before = await cluster.AssertLogsAgreeAsync(cluster.Nodes, (await cluster.StatusesAsync()).Max(s => s.CommitIndex));
+
+        var oldLeader = await cluster.LeaderAsync();
+        var oldTerm = (await cluster.Node(oldLeader).GetStatus()).Term;
+        await cluster.KillAsync(oldLeader);
+        var survivors = cluster.Nodes.Where(n => n != oldLeader).ToArray();
+        var statuses = await cluster.AgreedLeaderAsync(survivors);
+        Assert.True(statuses.All(s => s.Term > oldTerm), ClusterViews.Describe(statuses));
+
+        // The dead node is not reborn on another silo: placement refuses it.
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Node(oldLeader).GetStatus());
+        Assert.Contains(oldLeader, refused.Message);
+
+        for (var i = 0; i < 5; i++) await cluster.ProposeAsync(Command($"after-{i}"), survivors);
+        var survivorStatuses = await cluster.StatusesAsync(survivors);
+        var afterFailover = await cluster.AssertLogsAgreeAsync(survivors, survivorStatuses.Max(s => s.CommitIndex));
+        Assert.Equal(Commands(before), Commands(afterFailover).Take(Commands(before).Length));
+        Assert.Equal(15, Commands(afterFailover).Length);
+
+        await cluster.RestartAsync(oldLeader);
+        var target = (await cluster.StatusesAsync(survivors)).Max(s => s.CommitIndex);
+        var all = await cluster.AssertLogsAgreeAsync(cluster.Nodes, target);
+        Assert.Equal(Commands(afterFailover), Commands(all));
+        Assert.Equal(oldLeader, (await cluster.Node(oldLeader).GetStatus()).Silo);
+    }
+
+    [Fact]
+    public async Task A_full_restart_reloads_term_vote_and_log_from_storage()
+    {
+        await using var cluster = await RaftTestCluster.StartAsync(3);
+        for (var i = 0; i < 40; i++) await cluster.ProposeAsync(Command($"c{i}"));
+        var commit = (await cluster.StatusesAsync()).Max(s => s.CommitIndex);
+        var before = await cluster.AssertLogsAgreeAsync(cluster.Nodes, commit);
+        var termsBefore = (await cluster.StatusesAsync()).ToDictionary(s => s.Node, s => s.Term);
+
+        foreach (var node in cluster.Nodes) await cluster.KillAsync(node);
+        foreach (var node in cluster.Nodes) await cluster.RestartAsync(node);
+
+        // Nothing survived in memory: whatever the nodes hold now came from their SQLite files.
+        var after = await cluster.AssertLogsAgreeAsync(cluster.Nodes, commit);
+        Assert.Equal(Commands(before), Commands(after).Take(Commands(before).Length));
+        foreach (var status in await cluster.StatusesAsync())
+            Assert.True(status.Term >= termsBefore[status.Node], $"{status.Node} went back from term {termsBefore[status.Node]} to {status.Term}");
+        await cluster.ProposeAsync(Command("after-restart"));
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Orleans.Storage;
+
+namespace RaftOrleans.Cluster.Tests;
+
+/// <summary>Grain storage in a dictionary with the ETag rules of the SQL scripts: no ETag inserts only,
+/// an ETag updates only the row that still has it. For store-level tests that need no silo; it can
+/// fail the next writes of one state name on demand.</summary>
+public sealed class InMemoryGrainStorage : IGrainStorage
+{
+    private readonly ConcurrentDictionary<(string, GrainId), (object State, int Version)> _rows = new();
+
+    public string? FailWritesOf { get; set; }
+
+    public int RowCount => _rows.Count;
+
+    /// <summary>Deletes rows whose state name starts with <paramref name="prefix"/> (a damaged database).</summary>
+    public void DeleteRowsOf(string prefix)
+    {
+        foreach (var key in _rows.Keys.Where(k => k.Item1.StartsWith(prefix, StringComparison.Ordinal))) _rows.TryRemove(key, out _);
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_rows.TryGetValue((stateName, grainId), out var row))
+        {
+            grainState.State = (T)row.State;
+            grainState.ETag = row.Version.ToString();
+            grainState.RecordExists = true;
+        }
+        else
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (FailWritesOf is not null && stateName.StartsWith(FailWritesOf, StringComparison.Ordinal))
+            throw new IOException($"injected failure writing {stateName}");
+        lock (_rows)
+        {
+            var exists = _rows.TryGetValue((stateName, grainId), out var row);
+            var ok = grainState.ETag is null ? !exists : exists && row.Version.ToString() == grainState.ETag;
+            if (!ok) throw new InconsistentStateException($"version conflict on {stateName}: held {grainState.ETag}, stored {(exists ? row.Version : null)}");
+            var version = exists ? row.Version + 1 : 1;
+            _rows[(stateName, grainId)] = (grainState.State!, version);
+            grainState.ETag = version.ToString();
+            grainState.RecordExists = true;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        throw new NotSupportedException("the Raft store never clears");
+}

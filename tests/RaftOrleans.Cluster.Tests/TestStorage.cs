@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Orleans.Storage;
+using RaftOrleans.Grains;
+
+namespace RaftOrleans.Cluster.Tests;
+
+/// <summary>
+/// Wraps the silo's real "raft" ADO.NET storage: counts every write with the size of its serialized
+/// payload, and fails reads and writes on demand (as an unreachable database would).
+/// </summary>
+public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly OrleansGrainStorageSerializer _sizer = new(serializer);
+
+    public volatile bool Failing;
+
+    public ConcurrentQueue<(string StateName, int Bytes)> Writes { get; } = new();
+
+    public int FailedWrites;
+
+    /// <summary>Replaces the keyed "raft" storage of the silo being configured with a wrapper and
+    /// hands the wrapper to <paramref name="created"/>.</summary>
+    public static void Install(ISiloBuilder silo, Action<TestGrainStorage> created)
+    {
+        silo.Services.AddKeyedSingleton<IGrainStorage>(RaftSiloBuilderExtensions.StorageProviderName, (sp, _) =>
+        {
+            var wrapper = new TestGrainStorage(AdoNetGrainStorageFactory.Create(sp, RaftSiloBuilderExtensions.StorageProviderName),
+                sp.GetRequiredService<Serializer>());
+            created(wrapper);
+            return wrapper;
+        });
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Failing) throw new IOException("injected storage failure (read)");
+        return inner.ReadStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Failing)
+        {
+            Interlocked.Increment(ref FailedWrites);
+            throw new IOException("injected storage failure (write)");
+        }
+        Writes.Enqueue((stateName, _sizer.Serialize(grainState.State).ToArray().Length));
+        return inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        inner.ClearStateAsync(stateName, grainId, grainState);
+
+    public void Participate(ISiloLifecycle lifecycle) => ((ILifecycleParticipant<ISiloLifecycle>)inner).Participate(lifecycle);
+}

@@ -1,0 +1,137 @@
+using RaftOrleans.Simulation;
+using static RaftOrleans.Raft.Tests.Dissertation.SimHelpers;
+
+namespace RaftOrleans.Raft.Tests.Dissertation;
+
+/// <summary>Membership changes one server at a time (dissertation §4.1-4.2).</summary>
+public sealed class MembershipTests
+{
+    private static readonly string[] Initial = ["n1", "n2", "n3"];
+
+    /// <summary>n1..n3 form the cluster; n4 and n5 run but start outside it, with no configuration.</summary>
+    private static SimCluster ClusterWithSpares(int seed = 1) =>
+        new(Ids(5), seed, id => SimCluster.DefaultOptions(id, Initial.Contains(id) ? Initial : []));
+
+    private static void Commit(SimCluster cluster, ConfigChange change)
+    {
+        var leader = cluster.ElectLeader();
+        // A new leader takes changes only once its no-op is committed: give it the ticks that takes.
+        cluster.RunUntil(() => leader.Raft!.TermAt(leader.Raft.CommitIndex) == leader.Raft.Term, 100);
+        var result = cluster.ChangeMembership(leader.Id, change);
+        Assert.True(result.IsAccepted, $"{change} refused: {result.Outcome} {result.Reason}");
+        Assert.True(cluster.RunUntil(() => cluster.Leader() is { } l && l.Raft!.CommitIndex >= result.Index, 500),
+            $"{change} did not commit: {Describe(cluster)}");
+    }
+
+    [Fact]
+    public void ANodeOutsideTheConfigurationNeverCampaigns()
+    {
+        var cluster = ClusterWithSpares();
+        cluster.Run(300);
+        Assert.Equal(0, cluster["n4"].Raft!.Term);
+        Assert.Contains(cluster.Leader()!.Id, Initial);
+    }
+
+    [Fact]
+    public void LearnerCatchesUpWithoutVotingThenIsPromoted()
+    {
+        var cluster = ClusterWithSpares();
+        cluster.CommitEverywhere(30);
+        Commit(cluster, new ConfigChange(ConfigChangeType.AddLearner, "n4"));
+        cluster.CommitEverywhere(5, prefix: "l");
+        var learner = cluster["n4"].Raft!;
+        Assert.True(learner.Config.IsLearner("n4"));
+        Assert.Equal("learner", learner.Status().RoleName);
+        Assert.Equal(cluster.Leader()!.Raft!.CommitIndex, learner.CommitIndex);
+        // A learner is not counted: the quorum of the three voters is still two.
+        Assert.Equal(2, cluster.Leader()!.Raft!.Config.Quorum);
+        Commit(cluster, new ConfigChange(ConfigChangeType.AddVoter, "n4"));
+        Assert.True(cluster["n4"].Raft!.Config.IsVoter("n4"));
+        Assert.Equal(3, cluster.Leader()!.Raft!.Config.Quorum);
+        cluster.CommitEverywhere(5, prefix: "v");
+    }
+
+    [Fact]
+    public void ALaggingLearnerIsNotPromoted()
+    {
+        var cluster = ClusterWithSpares();
+        cluster.ElectLeader();
+        Commit(cluster, new ConfigChange(ConfigChangeType.AddLearner, "n4"));
+        cluster.Crash("n4");
+        cluster.CommitEverywhere(40);
+        var result = cluster.ChangeMembership(cluster.Leader()!.Id, new ConfigChange(ConfigChangeType.AddVoter, "n4"));
+        Assert.Equal(ProposeOutcome.ConfigChangeRefused, result.Outcome);
+        Assert.Contains("behind", result.Reason);
+    }
+
+    [Fact]
+    public void OnlyOneChangeAtATimeAndNotBeforeTheLeaderCommitsInItsTerm()
+    {
+        var cluster = ClusterWithSpares();
+        var leader = cluster.ElectLeader();
+        cluster.CommitEverywhere(3);
+        var first = cluster.ChangeMembership(leader.Id, new ConfigChange(ConfigChangeType.AddLearner, "n4"));
+        Assert.True(first.IsAccepted);
+        var second = cluster.ChangeMembership(leader.Id, new ConfigChange(ConfigChangeType.AddLearner, "n5"));
+        Assert.Equal(ProposeOutcome.ConfigChangeRefused, second.Outcome);
+
+        // A fresh leader must first commit an entry of its own term (its no-op).
+        var fresh = ClusterWithSpares(seed: 2);
+        var newLeader = fresh.ElectLeader();
+        var early = fresh.ChangeMembership(newLeader.Id, new ConfigChange(ConfigChangeType.AddLearner, "n4"));
+        Assert.Equal(ProposeOutcome.ConfigChangeRefused, early.Outcome);
+    }
+
+    [Fact]
+    public void RemovedFollowerNoLongerCountsAndDoesNotDisrupt()
+    {
+        var cluster = Cluster(5);
+        var leader = cluster.ElectLeader();
+        var removed = cluster.Nodes.First(n => n != leader).Id;
+        Commit(cluster, new ConfigChange(ConfigChangeType.RemoveNode, removed));
+        var termAfterRemoval = cluster.Leader()!.Raft!.Term;
+        // The removed server hears from no leader any more; its campaigns must not depose the leader (§4.2.3).
+        cluster.Run(1000);
+        Assert.Equal(leader.Id, cluster.Leader()!.Id);
+        Assert.Equal(termAfterRemoval, cluster.Leader()!.Raft!.Term);
+        // Four voters left: two of them down still leaves a quorum of three.
+        var others = cluster.Nodes.Where(n => n.Id != removed && n != leader).Take(1).ToList();
+        foreach (var node in others) cluster.Crash(node.Id);
+        cluster.CommitEverywhere(5);
+    }
+
+    [Fact]
+    public void RemovedLeaderStepsDownAfterTheChangeCommits()
+    {
+        var cluster = Cluster(3);
+        var leader = cluster.ElectLeader();
+        cluster.CommitEverywhere(3);
+        var result = cluster.ChangeMembership(leader.Id, new ConfigChange(ConfigChangeType.RemoveNode, leader.Id));
+        Assert.True(result.IsAccepted);
+        Assert.True(cluster.RunUntil(() => leader.Raft!.Role != Role.Leader, 200), "the removed leader should step down");
+        Assert.True(leader.Raft!.CommitIndex >= result.Index, "it steps down only once the change is committed");
+        var next = cluster.ElectLeader();
+        Assert.NotEqual(leader.Id, next.Id);
+        Assert.Equal(new[] { "n1", "n2", "n3" }.Where(id => id != leader.Id), next.Raft!.Config.Voters);
+        cluster.CommitEverywhere(5, prefix: "after");
+    }
+
+    [Fact]
+    public void ATruncatedConfigurationEntryIsUndone()
+    {
+        var cluster = Cluster(5);
+        var leader = cluster.ElectLeader();
+        cluster.CommitEverywhere(3);
+        // The leader appends a change but is cut off before anyone else gets it.
+        cluster.Isolate(leader.Id);
+        var result = cluster.ChangeMembership(leader.Id, new ConfigChange(ConfigChangeType.RemoveNode, "n5" == leader.Id ? "n4" : "n5"));
+        Assert.True(result.IsAccepted);
+        Assert.Equal(4, leader.Raft!.Config.Voters.Count); // in force on the leader as soon as appended (§4.1)
+        var others = cluster.Nodes.Where(n => n != leader).Select(n => n.Id).ToArray();
+        Assert.True(cluster.RunUntil(() => cluster.Leader() is { } l && l != leader, 500));
+        cluster.CommitEverywhere(3, prefix: "majority");
+        cluster.Heal();
+        Assert.True(cluster.RunUntil(() => leader.Raft!.Config.Voters.Count == 5, 500),
+            "when the new leader overwrites the uncommitted change, the old configuration is back");
+    }
+}

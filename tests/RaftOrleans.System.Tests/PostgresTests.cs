@@ -1,0 +1,58 @@
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Hosting.Database;
+
+namespace RaftOrleans.System.Tests;
+
+/// <summary>Runs only where a PostgreSQL server is given in RAFT_TEST_POSTGRES (.ci/run sets it up);
+/// elsewhere the test is reported as skipped, with the reason.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public static string? ConnectionString => Environment.GetEnvironmentVariable("RAFT_TEST_POSTGRES");
+
+    public PostgresFactAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            Skip = "RAFT_TEST_POSTGRES is not set (bash .ci/run installs PostgreSQL and sets it)";
+        }
+    }
+}
+
+public sealed class ThreeNodePostgresCluster() : TestCluster(basePort: 23200)
+{
+    protected override UpOptions Options => new()
+    {
+        Nodes = 3,
+        Storage = DatabaseKind.Postgres,
+        PostgresConnection = PostgresFactAttribute.ConnectionString,
+    };
+
+    public override Task InitializeAsync() =>
+        string.IsNullOrWhiteSpace(PostgresFactAttribute.ConnectionString) ? Task.CompletedTask : base.InitializeAsync();
+}
+
+/// <summary>The same cluster with storage and membership in PostgreSQL, as on several machines.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class PostgresTests(ThreeNodePostgresCluster cluster) : IClassFixture<ThreeNodePostgresCluster>
+{
+    private const int ClusterSize = 3;
+
+    [PostgresFact]
+    public async Task A_postgres_cluster_elects_a_leader_and_survives_its_kill()
+    {
+        var rows = await cluster.StatusAsync();
+        var oldLeader = TestCluster.AgreedLeader(rows, ClusterSize);
+        Assert.True(oldLeader is not null, $"no agreed leader: {TestCluster.Describe(rows)}");
+        Assert.Equal("postgres", cluster.Launcher.State.StorageKind);
+        Assert.Equal("postgres", cluster.Launcher.State.ClusteringKind);
+
+        cluster.Launcher.Kill(oldLeader);
+
+        await cluster.WaitForAsync($"a new leader after {oldLeader} was killed",
+            now => TestCluster.AgreedLeader(now, ClusterSize) is { } leader && leader != oldLeader, TimeSpan.FromSeconds(60));
+
+        cluster.Launcher.Start(oldLeader);
+        await cluster.WaitForAsync($"{oldLeader} restarted from PostgreSQL follows the new leader",
+            now => now.Single(row => row.Node == oldLeader).Status?.Role == "follower", TestCluster.StartLimit);
+    }
+}
