@@ -19,7 +19,8 @@ public static class LinearizabilityChecker
     {
         ArgumentNullException.ThrowIfNull(history);
         var started = Stopwatch.GetTimestamp();
-        var deadline = started + (long)(timeLimit.TotalSeconds * Stopwatch.Frequency);
+        var limitTicks = Math.Max(0, timeLimit.TotalSeconds) * Stopwatch.Frequency;
+        var deadline = limitTicks >= long.MaxValue - started ? long.MaxValue : started + (long)limitTicks;
         var operations = HistoryPairing.Pair(history);
         var byKey = operations.GroupBy(o => o.Key, StringComparer.Ordinal)
             .Select(g => (Key: g.Key, Operations: g.ToList()))
@@ -53,10 +54,13 @@ public static class LinearizabilityChecker
     /// operations overlap and the depth-first search, whose memory grows differently, is the better bet.</summary>
     private const int MaxJitConfigurations = 100_000;
 
+    /// <summary>Least time the Wing and Gong search gets on a key before the other search is tried.</summary>
+    private const long MinWglSliceSeconds = 2;
+
     /// <summary>
     /// Decides one key. The Wing and Gong search is fastest on a linearizable history (it runs forward
     /// greedily), but proving a violation makes it exhaust every alternative back to the start; so it gets
-    /// a budget of steps proportional to the history. The just-in-time search proves a violation as fast
+    /// a quarter of the remaining time (at least two seconds). The just-in-time search proves a violation as fast
     /// as it accepts a history and names the culprit directly, but grows wide when many operations
     /// overlap. Each covers the other's weakness; the last resort is the Wing and Gong search until the
     /// deadline, with a binary search over prefixes for the culprit.
@@ -64,7 +68,9 @@ public static class LinearizabilityChecker
     private static (SearchVerdict Verdict, CheckedOperation? Culprit) CheckKey(List<CheckedOperation> operations, long deadline)
     {
         var prepared = RegisterPreparation.Prepare(operations, long.MaxValue, out var source);
-        var wgl = WglSearch.Run(prepared, deadline, maxSteps: 256L * prepared.Length + 100_000);
+        var now = Stopwatch.GetTimestamp();
+        var slice = Math.Max(MinWglSliceSeconds * Stopwatch.Frequency, (deadline - now) / 4);
+        var wgl = WglSearch.Run(prepared, deadline, giveUpTimestamp: now + slice);
         if (wgl.Verdict is SearchVerdict.Linearizable or SearchVerdict.TimedOut)
         {
             return (wgl.Verdict, null);

@@ -48,11 +48,11 @@ internal sealed class WglSearch
 
     /// <summary>Searches for a linearization of <paramref name="operations"/> (one key, call order),
     /// timing out when <see cref="Stopwatch.GetTimestamp"/> passes <paramref name="deadlineTimestamp"/> and
-    /// giving up after <paramref name="maxSteps"/> steps.</summary>
-    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp, long maxSteps = long.MaxValue) =>
-        new WglSearch(operations).Search(deadlineTimestamp, maxSteps);
+    /// giving up, to let another search try, when it passes <paramref name="giveUpTimestamp"/>.</summary>
+    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp, long giveUpTimestamp = long.MaxValue) =>
+        new WglSearch(operations).Search(deadlineTimestamp, giveUpTimestamp);
 
-    private SearchOutcome Search(long deadlineTimestamp, long maxSteps)
+    private SearchOutcome Search(long deadlineTimestamp, long giveUpTimestamp)
     {
         var seen = new HashSet<LinearizedSet.Key>();
         var choices = new Stack<(int Operation, int StateBefore)>();
@@ -62,13 +62,9 @@ internal sealed class WglSearch
         var entry = _next[_head];
         for (long step = 0; _next[_head] != NoEntry; step++)
         {
-            if ((step & 1023) == 0 && Stopwatch.GetTimestamp() > deadlineTimestamp)
+            if ((step & 1023) == 0 && Stopwatch.GetTimestamp() is var now && now > Math.Min(deadlineTimestamp, giveUpTimestamp))
             {
-                return new SearchOutcome(SearchVerdict.TimedOut, stuck, deepest);
-            }
-            if (step == maxSteps)
-            {
-                return new SearchOutcome(SearchVerdict.GaveUp, stuck, deepest);
+                return new SearchOutcome(now > deadlineTimestamp ? SearchVerdict.TimedOut : SearchVerdict.GaveUp, stuck, deepest);
             }
             var operation = entry >> 1;
             if ((entry & 1) == 0)

@@ -305,6 +305,14 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
+    public void HugeTimeLimitMeansNoLimit()
+    {
+        var history = new HistoryBuilder().Put(1, "k", "v", 0, 10).Get(2, "k", "v", 20, 30);
+
+        Assert.Equal(CheckVerdict.Linearizable, LinearizabilityChecker.Check(history.Events, TimeSpan.MaxValue).Verdict);
+    }
+
+    [Fact]
     public void CompletionWithoutInvocationIsAFormatError()
     {
         HistoryEvent[] events = [new(1, HistoryEventType.Ok, HistoryFunction.Put, "k", "v", null, 10)];
