@@ -43,13 +43,8 @@ public sealed record KvResult(
 
     public override string ToString()
     {
-        var detail = Status switch
-        {
-            _ when Message is not null => Message,
-            _ when Entries.Count > 0 || (Status == KvStatus.Ok && Entry is null) =>
-                $"{Entries.Count} entries{(More ? ", more" : "")}",
-            _ => Entry?.ToString() ?? "no entry",
-        };
+        var detail = Message
+            ?? (Entries.Count > 0 || More ? $"{Entries.Count} entries{(More ? ", more" : "")}" : Entry?.ToString() ?? "no entry");
         return $"{Status} @rev {Revision}: {detail}";
     }
 }

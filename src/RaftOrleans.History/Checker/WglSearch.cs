@@ -7,6 +7,9 @@ internal enum SearchVerdict
     Linearizable,
     NotLinearizable,
     TimedOut,
+
+    /// <summary>The search went past its own size budget; another search may still decide.</summary>
+    GaveUp,
 }
 
 /// <summary>The search's answer; when not linearizable, <see cref="StuckOperation"/> is the operation
@@ -44,11 +47,12 @@ internal sealed class WglSearch
     }
 
     /// <summary>Searches for a linearization of <paramref name="operations"/> (one key, call order),
-    /// giving up when <see cref="Stopwatch.GetTimestamp"/> passes <paramref name="deadlineTimestamp"/>.</summary>
-    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp) =>
-        new WglSearch(operations).Search(deadlineTimestamp);
+    /// timing out when <see cref="Stopwatch.GetTimestamp"/> passes <paramref name="deadlineTimestamp"/> and
+    /// giving up, to let another search try, when it passes <paramref name="giveUpTimestamp"/>.</summary>
+    public static SearchOutcome Run(RegisterOperation[] operations, long deadlineTimestamp, long giveUpTimestamp = long.MaxValue) =>
+        new WglSearch(operations).Search(deadlineTimestamp, giveUpTimestamp);
 
-    private SearchOutcome Search(long deadlineTimestamp)
+    private SearchOutcome Search(long deadlineTimestamp, long giveUpTimestamp)
     {
         var seen = new HashSet<LinearizedSet.Key>();
         var choices = new Stack<(int Operation, int StateBefore)>();
@@ -58,9 +62,9 @@ internal sealed class WglSearch
         var entry = _next[_head];
         for (long step = 0; _next[_head] != NoEntry; step++)
         {
-            if ((step & 1023) == 0 && Stopwatch.GetTimestamp() > deadlineTimestamp)
+            if ((step & 1023) == 0 && Stopwatch.GetTimestamp() is var now && now > Math.Min(deadlineTimestamp, giveUpTimestamp))
             {
-                return new SearchOutcome(SearchVerdict.TimedOut, stuck, deepest);
+                return new SearchOutcome(now > deadlineTimestamp ? SearchVerdict.TimedOut : SearchVerdict.GaveUp, stuck, deepest);
             }
             var operation = entry >> 1;
             if ((entry & 1) == 0)

@@ -7,6 +7,7 @@ namespace RaftOrleans.KeyValue.Tests.History;
 /// The checker against the definition: on many small random single-key histories (values repeat, info
 /// and fail outcomes mixed in), its verdict must equal that of a brute-force search over every order of
 /// the operations that respects real time, with each info operation either placed somewhere or left out.
+/// Both searches are compared on their own too, since the checker mostly needs only one of them.
 /// </summary>
 public sealed class BruteForceComparisonTests
 {
@@ -23,11 +24,17 @@ public sealed class BruteForceComparisonTests
             var expected = BruteForce(history);
 
             var actual = LinearizabilityChecker.Check(history.Events, TimeSpan.FromMinutes(1));
+            var prepared = RegisterPreparation.Prepare(HistoryPairing.Pair(history.Events), long.MaxValue, out _);
+            var wgl = WglSearch.Run(prepared, long.MaxValue).Verdict;
+            var jit = JitSearch.Run(prepared, long.MaxValue, int.MaxValue).Verdict;
 
             var expectedVerdict = expected ? CheckVerdict.Linearizable : CheckVerdict.NotLinearizable;
+            var expectedSearch = expected ? SearchVerdict.Linearizable : SearchVerdict.NotLinearizable;
+            var events = string.Join("\n", history.Events.Select(e => e.ToString()));
             Assert.True(expectedVerdict == actual.Verdict,
-                $"round {round}: brute force says {expectedVerdict}, checker says {actual.Describe()}\n"
-                + string.Join("\n", history.Events.Select(e => e.ToString())));
+                $"round {round}: brute force says {expectedVerdict}, checker says {actual.Describe()}\n{events}");
+            Assert.True(expectedSearch == wgl, $"round {round}: brute force says {expectedVerdict}, WGL {wgl}\n{events}");
+            Assert.True(expectedSearch == jit, $"round {round}: brute force says {expectedVerdict}, JIT {jit}\n{events}");
             verdicts[expected ? 1 : 0]++;
         }
         Assert.True(verdicts.Min() > 500, $"too one-sided to compare: {verdicts[0]} violations, {verdicts[1]} fine");

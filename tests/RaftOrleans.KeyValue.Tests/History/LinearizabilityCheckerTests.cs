@@ -263,6 +263,26 @@ public sealed class LinearizabilityCheckerTests
 
         Assert.Equal(CheckVerdict.NotLinearizable, result.Verdict);
         Assert.Equal(events[index].Key, result.Key);
+        Assert.Equal((events[index].Process, HistoryFunction.Get, staleValue),
+            (result.Culprit!.Process, result.Culprit.Function, result.Culprit.Value));
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void BothWaysOfFindingTheCulpritAgree(int seed)
+    {
+        var events = RandomHistory.Generate(seed, processes: 6, keys: 1, operationsPerProcess: 300);
+        var (index, staleValue) = FindProvablyStaleValue(events);
+        events[index] = events[index] with { Value = staleValue };
+        var operations = HistoryPairing.Pair(events);
+        var prepared = RegisterPreparation.Prepare(operations, long.MaxValue, out var source);
+
+        var jit = JitSearch.Run(prepared, long.MaxValue, int.MaxValue);
+        var binarySearch = LinearizabilityChecker.FindCulprit(operations, long.MaxValue);
+
+        Assert.Equal(SearchVerdict.NotLinearizable, jit.Verdict);
+        Assert.Same(source[jit.StuckOperation], binarySearch);
     }
 
     [Fact]
@@ -282,6 +302,14 @@ public sealed class LinearizabilityCheckerTests
         Assert.Equal(CheckVerdict.Unknown, result.Verdict);
         Assert.Equal("k", result.Key);
         Assert.StartsWith("unknown", result.Describe());
+    }
+
+    [Fact]
+    public void HugeTimeLimitMeansNoLimit()
+    {
+        var history = new HistoryBuilder().Put(1, "k", "v", 0, 10).Get(2, "k", "v", 20, 30);
+
+        Assert.Equal(CheckVerdict.Linearizable, LinearizabilityChecker.Check(history.Events, TimeSpan.MaxValue).Verdict);
     }
 
     [Fact]
@@ -319,7 +347,7 @@ public sealed class LinearizabilityCheckerTests
                 invokeTime[e.Process] = e.TimeNs;
                 continue;
             }
-            if (e.Type != HistoryEventType.Ok)
+            if (e.Type != HistoryEventType.Ok || e.Function == HistoryFunction.Cas)
             {
                 continue;
             }
