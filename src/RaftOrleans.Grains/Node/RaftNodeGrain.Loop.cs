@@ -36,6 +36,10 @@ public sealed partial class RaftNodeGrain
                 FeedQueuedInput();
                 if (!_core.HasReady) break;
                 var ready = _core.GetReady();
+                // No node here takes snapshots yet (RaftNode.CreateSnapshot is never called), so no leader
+                // can send one; if one came anyway, dropping it would silently lose the log it replaces.
+                if (ready.Snapshot is not null)
+                    throw new NotSupportedException($"received a snapshot at index {ready.Snapshot.Index}, but this node cannot store snapshots yet");
                 if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
                 Send(ready.Messages);
                 Apply(ready.CommittedEntries);
