@@ -14,6 +14,9 @@ public sealed partial class RaftNode
     /// <summary>The configuration in force on this node (the latest in its log).</summary>
     public ClusterConfig Config => _configs[^1].Config;
 
+    /// <summary>The voters of the configuration in force.</summary>
+    public IReadOnlyList<string> Voters => Config.Voters;
+
     private bool IsVoter => Config.IsVoter(Id);
 
     /// <summary>

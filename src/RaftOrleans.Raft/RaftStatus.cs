@@ -21,4 +21,8 @@ public sealed record RaftStatus(
 }
 
 /// <summary>What a leader knows about one follower (empty on non-leaders).</summary>
-public sealed record FollowerStatus(long MatchIndex, long NextIndex, string State, int InflightAppends);
+/// <remarks><see cref="State"/> is probe, replicate or snapshot.</remarks>
+public sealed record FollowerStatus(long MatchIndex, long NextIndex, string State, int InflightAppends)
+{
+    public bool Replicating => State == "replicate";
+}
