@@ -58,6 +58,3 @@ public sealed class CommandArguments
             : throw new UsageException($"{option} {text}: not a whole number");
     }
 }
-
-/// <summary>A command line that cannot be run as given.</summary>
-public sealed class UsageException(string message) : Exception(message);
