@@ -1,3 +1,4 @@
+using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
 
 namespace RaftOrleans.Cli;
@@ -11,5 +12,14 @@ internal static class Help
               run a deterministic simulated cluster and check Raft's safety properties
           {BenchCommand.Usage}
               measure the pure core's cost per committed entry
+        {Indent(ClusterCommand.Usage)}
+              run a local cluster of silo processes, and kill, freeze or restart its nodes
+        {Indent(StatusCommand.Usage)}
+              one row per node: role, term, leader, commit and applied index (unreachable nodes say so)
+        {Indent(CheckCommand.Usage)}
+              decide whether a recorded history is linearizable
         """;
+
+    private static string Indent(string text) =>
+        string.Join("\n", text.Split('\n').Select(line => "  " + line.Trim().Replace("usage: ", "", StringComparison.Ordinal)));
 }

@@ -1,4 +1,5 @@
 using RaftOrleans.Cli;
+using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
 
 // raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
@@ -16,6 +17,9 @@ try
     return args[0] switch
     {
         "sim" => SimCommand.Run(rest, output),
+        "cluster" => ClusterCommand.Run(rest, output, error),
+        "status" => StatusCommand.Run(rest, output, error),
+        "check" => CheckCommand.Run(rest, output, error),
         "bench" => BenchCommand.Run(rest, output),
         _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),
     };

@@ -74,6 +74,7 @@ public sealed class RaftTestCluster : IAsyncDisposable
                 throw new InvalidOperationException("a silo started without a node name queued for it");
             options.SiloName = node;
             siloBuilder.AddRaftNode(result.Settings(node));
+            FileLogging.AddIfRequested(siloBuilder, node);
             result._configure?.Invoke(node, siloBuilder);
         });
         result.Cluster = builder.Build();

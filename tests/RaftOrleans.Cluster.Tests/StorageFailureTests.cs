@@ -28,6 +28,14 @@ public sealed class StorageFailureTests
         Assert.True(statuses.All(s => s.CommitIndex < reply.Index), ClusterViews.Describe(statuses));
         foreach (var follower in followers) Assert.True(storages[follower].FailedWrites > 0, $"{follower} never tried to write");
 
+        // Without acknowledgements the leader steps down (check-quorum, §6.2). The followers cannot
+        // make a vote durable, so no pre-vote or vote is answered and nobody moves to a later term.
+        var leaderTerm = statuses.Single(s => s.Node == leader).Term;
+        var afterStepDown = await Poll.UntilAsync(() => cluster.StatusesAsync(), s => s.Count == 3 && s.All(n => n.Role != "leader"),
+            TimeSpan.FromSeconds(10), $"{leader} to step down", ClusterViews.Describe);
+        Assert.All(afterStepDown, s => Assert.Equal(leaderTerm, s.Term));
+        Assert.All(afterStepDown, s => Assert.True(s.CommitIndex < reply.Index, ClusterViews.Describe(afterStepDown)));
+
         foreach (var follower in followers) storages[follower].Failing = false;
         var after = await cluster.ProposeAsync(Command("after-recovery"));
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, after.Index);

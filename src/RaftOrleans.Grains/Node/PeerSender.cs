@@ -19,7 +19,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
     private bool _pumping;
     private bool _stopped;
 
-    public long DroppedMessages { get; private set; }
+    private long _droppedMessages;
 
     public void Enqueue(WireMessage message)
     {
@@ -28,7 +28,9 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
         while (_queue.Count > MaxQueuedMessages)
         {
             _queue.Dequeue();
-            DroppedMessages++;
+            if (_droppedMessages++ % 1000 == 0)
+                logger.LogWarning("Outbox to {Peer} is full ({Max} messages): dropping the oldest ({Dropped} so far)",
+                    peerId, MaxQueuedMessages, _droppedMessages);
         }
         if (!_pumping)
         {
@@ -58,7 +60,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
                 }
                 catch (Exception e)
                 {
-                    DroppedMessages += batch.Length;
+                    _droppedMessages += batch.Length;
                     logger.LogDebug("Delivery of {Count} messages to {Peer} failed, dropped: {Error}", batch.Length, peerId, e.Message);
                 }
             }

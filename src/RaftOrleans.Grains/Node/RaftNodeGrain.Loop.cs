@@ -31,6 +31,9 @@ public sealed partial class RaftNodeGrain
     {
         try
         {
+            // Let the calls Orleans is dispatching in this turn (a burst of proposals, a batch of
+            // deliveries) queue up first, so they fold into one Ready.
+            await Task.Yield();
             while (!Stopped)
             {
                 FeedQueuedInput();
@@ -59,9 +62,14 @@ public sealed partial class RaftNodeGrain
 
     private void FeedQueuedInput()
     {
-        for (; _pendingTicks > 0; _pendingTicks--) _core.Tick();
         while (_inbox.TryDequeue(out var message))
         {
+            if (message is null)
+            {
+                _queuedTicks--;
+                _core.Tick();
+                continue;
+            }
             _core.Step(message);
             if (message is AppendEntries && _core.Leader == message.From && _core.Term == message.Term)
                 _lastLeaderContactTimestamp = Stopwatch.GetTimestamp();
@@ -101,7 +109,11 @@ public sealed partial class RaftNodeGrain
             if (Stopped) return false;
             try
             {
-                await _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt);
+                // Off the activation's thread: Microsoft.Data.Sqlite does its I/O synchronously, so an
+                // fsync awaited here would block the grain (no ticks, deliveries or proposals could
+                // queue meanwhile: no group commit) and a silo scheduler thread. Safe because the core
+                // is not mutated between GetReady and Advance, and only this loop uses the store.
+                await Task.Run(() => _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt));
                 if (_storageFailures > 0)
                     _logger.LogWarning("Raft node {Node}: storage is back after {Failures} failed writes", NodeId, _storageFailures);
                 _storageFailures = 0;

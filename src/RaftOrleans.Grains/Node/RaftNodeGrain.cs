@@ -34,7 +34,11 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<RaftNodeGrain> _logger;
 
-    private readonly Queue<RaftMessage> _inbox = new();
+    /// <summary>Messages and ticks (null) in the order they happened. One queue, not two: after a slow
+    /// storage write, the ticks that passed meanwhile must interleave with the heartbeats that arrived
+    /// meanwhile, or a follower would count the whole stall as silence and campaign against a live
+    /// leader (and a leader would fail its quorum check on acknowledgements it already holds).</summary>
+    private readonly Queue<RaftMessage?> _inbox = new();
     private readonly Queue<PendingProposal> _proposals = new();
     private readonly Dictionary<long, PendingProposal> _awaitingApply = new();
     private readonly Dictionary<string, PeerSender> _peers = new(StringComparer.Ordinal);
@@ -43,7 +47,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private RaftNodeStore _store = null!;
     private IRaftStateMachine _stateMachine = null!;
     private IGrainTimer? _ticker;
-    private int _pendingTicks;
+    private int _queuedTicks;
     private long _droppedIncoming;
     private long _lastLeaderContactTimestamp;
     private string? _stoppedReason;
@@ -126,7 +130,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             }
             if (_inbox.Count >= MaxInboxMessages)
             {
-                _droppedIncoming++;
+                if (_droppedIncoming++ % 1000 == 0)
+                    _logger.LogWarning("Raft node {Node}: inbox full ({Max} queued while storage is slow), dropping deliveries ({Dropped} so far)",
+                        NodeId, MaxInboxMessages, _droppedIncoming);
                 continue;
             }
             try
@@ -178,7 +184,11 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     {
         // While a storage write is stuck the ticks pile up; more than an election timeout's worth would
         // only fire the same timeout again.
-        if (_pendingTicks < 2 * _settings.ElectionTicks) _pendingTicks++;
+        if (_queuedTicks < 2 * _settings.ElectionTicks)
+        {
+            _queuedTicks++;
+            _inbox.Enqueue(null);
+        }
         Kick();
         return Task.CompletedTask;
     }
@@ -194,6 +204,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
         _awaitingApply.Clear();
         _inbox.Clear();
+        _queuedTicks = 0;
     }
 
     private static string RoleName(Role role) => role switch

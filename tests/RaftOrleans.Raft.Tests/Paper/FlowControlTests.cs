@@ -22,7 +22,7 @@ public sealed class FlowControlTests
 
         Assert.Equal([2L, 3, 4], sent.Where(a => a.To == "n2").Select(a => a.Entries.Single().Index));
         Assert.DoesNotContain(sent, a => a.To == "n3");
-        Assert.Equal((3, true), (host.Node.Status().Followers["n2"].InflightAppends, host.Node.Status().Followers["n2"].Replicating));
+        Assert.Equal((3, "replicate"), (host.Node.Status().Followers["n2"].InflightAppends, host.Node.Status().Followers["n2"].State));
 
         // Each acknowledgement frees one slot.
         var next = host.Step(Ack(sent[0])).Cast<AppendEntries>().ToList();
@@ -54,7 +54,7 @@ public sealed class FlowControlTests
         var second = host.Tick(); // one heartbeat after the send, the acknowledgement is still on its way
 
         Assert.DoesNotContain(second.OfType<AppendEntries>(), a => a.Entries.Count > 0);
-        Assert.True(host.Node.Status().Followers["n2"].Replicating);
+        Assert.Equal("replicate", host.Node.Status().Followers["n2"].State);
     }
 
     // Flow control on memory: a leader holding MaxUncommittedBytes of uncommitted entries refuses new

@@ -157,7 +157,7 @@ internal sealed class Host
     public void BecomeLeaderWithAllFollowersCaughtUp()
     {
         var appends = BecomeLeader().OfType<AppendEntries>().ToList();
-        Assert.Equal(Node.Voters.Count - 1, appends.Count);
+        Assert.Equal(Node.Config.Voters.Count - 1, appends.Count);
         StepAll(appends.Select(PaperKit.Ack));
         Assert.Equal(Node.LastLogIndex, Node.CommitIndex);
     }

@@ -57,6 +57,37 @@ public sealed class ReadyContractTests
         Assert.Equal(1, ready.HardState?.Term);
     }
 
+    // §5.3 with the Ready contract: the leader counts itself towards a majority only for entries it has
+    // made durable, so even a one-node cluster hands an entry to the state machine only in a Ready
+    // after the one that persisted it (otherwise a crash mid-write could lose an applied entry).
+    [Fact]
+    public void ALeaderCountsItsOwnEntryTowardsACommitOnlyOnceItIsPersisted()
+    {
+        var node = new RaftNode(Options(voters: 1), new Random(1));
+        node.Campaign();
+        Assert.Equal(Role.Leader, node.Role);
+
+        var persistNoOp = node.GetReady();
+        Assert.Equal([1L], persistNoOp.Entries.Select(e => e.Index));
+        Assert.Empty(persistNoOp.CommittedEntries);
+        Assert.Equal(0, node.CommitIndex);
+        node.Advance(persistNoOp);
+        var applyNoOp = node.GetReady();
+        Assert.Equal(1, applyNoOp.HardState?.Commit);
+        Assert.Equal([1L], applyNoOp.CommittedEntries.Select(e => e.Index));
+        node.Advance(applyNoOp);
+
+        node.Propose(Bytes("x"));
+        var persist = node.GetReady();
+        Assert.Equal("x", Text(Assert.Single(persist.Entries)));
+        Assert.Empty(persist.CommittedEntries);
+        node.Advance(persist);
+        var apply = node.GetReady();
+        Assert.Equal("x", Text(Assert.Single(apply.CommittedEntries)));
+        node.Advance(apply);
+        Assert.Equal(2, node.AppliedIndex);
+    }
+
     // The Ready contract: one Ready in flight; the host queues inputs until Advance, so a Ready's
     // messages never describe state the Ready did not carry.
     [Fact]
