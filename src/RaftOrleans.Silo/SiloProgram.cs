@@ -54,14 +54,12 @@ public static class SiloProgram
 
     private static void CheckPortsFree(NodeConfig config)
     {
-        if (!PortCheck.IsFree(config.AdvertisedAddress, config.SiloPort))
+        foreach (var (key, port) in new[] { (ConfigKeys.SiloPort, config.SiloPort), (ConfigKeys.GatewayPort, config.GatewayPort) })
         {
-            throw new ConfigException(Origin(config, ConfigKeys.SiloPort), $"port {config.SiloPort} is already in use");
-        }
-
-        if (!PortCheck.IsFree(config.AdvertisedAddress, config.GatewayPort))
-        {
-            throw new ConfigException(Origin(config, ConfigKeys.GatewayPort), $"port {config.GatewayPort} is already in use");
+            if (PortCheck.Problem(config.AdvertisedAddress, port) is { } problem)
+            {
+                throw new ConfigException(Origin(config, key), problem);
+            }
         }
     }
 
@@ -98,7 +96,7 @@ public static class SiloProgram
         }
     }
 
-    private static string Origin(NodeConfig config, string key) => $"{config.ConfigPath}: {key}";
+    private static string Origin(NodeConfig config, string key) => config.Origin(key);
 
     private static RaftNodeSettings RaftSettings(NodeConfig config) => new()
     {

@@ -99,7 +99,7 @@ public sealed class ConfigValidationTests : IDisposable
 
     private static async Task<(int ExitCode, IReadOnlyList<string> ErrorLines)> RunSiloAsync(params string[] args)
     {
-        var dll = SiloBuild.EnsureBuilt(RepositoryRoot.Find(), TextWriter.Null);
+        var dll = SiloBuild.EnsureBuilt(RepositoryRoot.Find(), TextWriter.Null, TestSilo.Dll);
         var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(dll);
         foreach (var arg in args)

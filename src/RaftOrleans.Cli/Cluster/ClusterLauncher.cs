@@ -28,7 +28,9 @@ public sealed record UpOptions
 
 /// <summary>Starts, signals and stops the silo processes of one local cluster, whose files (state, data,
 /// logs) live in one folder. Used by `raftctl cluster ...` and by the system tests.</summary>
-public sealed class ClusterLauncher(string repositoryRoot, string clusterDirectory, TextWriter progress)
+/// <param name="prebuiltSiloDll">A silo already built (the tests pass the solution's own build); it is used
+/// when it is newer than every source, otherwise the silo is built into .raftctl/silo.</param>
+public sealed class ClusterLauncher(string repositoryRoot, string clusterDirectory, TextWriter progress, string? prebuiltSiloDll = null)
 {
     public const int DefaultBasePort = 11100;
     public const int GatewayPortOffset = 10;
@@ -76,7 +78,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         }
 
         CheckPortsFree(state.Nodes);
-        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress) };
+        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress, prebuiltSiloDll) };
         state.Save(ClusterDirectory);
         foreach (var node in state.Nodes.Where(n => options.StartOnly is null || options.StartOnly.Contains(n.Node)))
         {
@@ -171,7 +173,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         }
 
         CheckPortsFree([target]);
-        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress) };
+        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress, prebuiltSiloDll) };
         target = state.Node(node);
         target.Pid = SiloProcess.Start(state, target, repositoryRoot);
         state.Save(ClusterDirectory);

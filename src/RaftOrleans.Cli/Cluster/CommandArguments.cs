@@ -58,4 +58,3 @@ public sealed class CommandArguments
             : throw new UsageException($"{option} {text}: not a whole number");
     }
 }
-

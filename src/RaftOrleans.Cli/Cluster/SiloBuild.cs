@@ -4,13 +4,21 @@ namespace RaftOrleans.Cli.Cluster;
 
 /// <summary>Builds the silo (src/RaftOrleans.Silo) into .raftctl/silo once, and again only when a source
 /// file changed since, so that `cluster up` starts silos from a fixed build instead of `dotnet run`.
-/// A file lock makes concurrent launchers (parallel tests) wait for one build.</summary>
+/// A file lock makes concurrent launchers (parallel tests) wait for one build. The build goes to a new
+/// folder that then replaces the old one by renames: silos still running from the old build keep their
+/// files (overwriting a loaded assembly in place could crash them).</summary>
 public static class SiloBuild
 {
     public const string SiloDllName = "raft-silo.dll";
 
-    public static string EnsureBuilt(string repositoryRoot, TextWriter progress)
+    public static string EnsureBuilt(string repositoryRoot, TextWriter progress, string? prebuiltSiloDll = null)
     {
+        if (prebuiltSiloDll is not null && File.Exists(prebuiltSiloDll)
+            && NewestSource(repositoryRoot) <= File.GetLastWriteTimeUtc(prebuiltSiloDll))
+        {
+            return prebuiltSiloDll;
+        }
+
         var stateFolder = Path.Combine(repositoryRoot, ".raftctl");
         var output = Path.Combine(stateFolder, "silo");
         var stamp = Path.Combine(stateFolder, "silo.build.stamp");
@@ -26,6 +34,12 @@ public static class SiloBuild
         progress.WriteLine("raftctl: building the silo (first run, or sources changed)...");
         var stampTime = DateTime.UtcNow;
         var log = Path.Combine(stateFolder, "silo.build.log");
+        var fresh = output + ".new";
+        if (Directory.Exists(fresh))
+        {
+            Directory.Delete(fresh, recursive: true);
+        }
+
         var start = new ProcessStartInfo(DotnetHost.Path)
         {
             RedirectStandardOutput = true,
@@ -35,7 +49,7 @@ public static class SiloBuild
         foreach (var argument in new[]
                  {
                      "build", Path.Combine(repositoryRoot, "src", "RaftOrleans.Silo", "RaftOrleans.Silo.csproj"),
-                     "-c", "Release", "-o", output, "--nologo", "-v", "quiet",
+                     "-c", "Release", "-o", fresh, "--nologo", "-v", "quiet",
                  })
         {
             start.ArgumentList.Add(argument);
@@ -46,10 +60,20 @@ public static class SiloBuild
         var stderr = build.StandardError.ReadToEndAsync();
         build.WaitForExit();
         File.WriteAllText(log, stdout.Result + stderr.Result);
-        if (build.ExitCode != 0 || !File.Exists(dll))
+        if (build.ExitCode != 0 || !File.Exists(Path.Combine(fresh, SiloDllName)))
         {
             throw new LauncherException($"the silo build failed (exit {build.ExitCode}); see {log}");
         }
+
+        if (Directory.Exists(output))
+        {
+            // Kept, not deleted: a silo still running from it may yet load an assembly from its folder.
+            Directory.Move(output, $"{output}.old-{DateTime.UtcNow.Ticks}");
+        }
+
+        DeleteRetiredBuilds(stateFolder);
+
+        Directory.Move(fresh, output);
 
         File.WriteAllText(stamp, "");
         File.SetLastWriteTimeUtc(stamp, stampTime);
@@ -83,6 +107,25 @@ public static class SiloBuild
         }
 
         return newest;
+    }
+
+    /// <summary>Retired builds older than a day: no silo of a local cluster runs that long unnoticed.</summary>
+    private static void DeleteRetiredBuilds(string stateFolder)
+    {
+        foreach (var retired in Directory.EnumerateDirectories(stateFolder, "silo.old-*"))
+        {
+            if (Directory.GetLastWriteTimeUtc(retired) < DateTime.UtcNow.AddDays(-1))
+            {
+                try
+                {
+                    Directory.Delete(retired, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Still in use: next time.
+                }
+            }
+        }
     }
 
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;

@@ -28,7 +28,7 @@ public static class StatusCommand
             }
 
             var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)NodeStatusReader.DefaultTimeout.TotalMilliseconds));
-            var cluster = FindCluster(arguments);
+            var cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
             var rows = await NodeStatusReader.ReadAsync(cluster, timeout);
             if (arguments.Has("--json"))
             {
@@ -58,29 +58,5 @@ public static class StatusCommand
             await error.WriteLineAsync($"raftctl status: {e.Message}");
             return 1;
         }
-    }
-
-    /// <summary>The cluster named by --client-config, else the one the launcher runs in --cluster-dir (or the
-    /// default folder), else silo-config/client.json.</summary>
-    private static ClusterEndpoints FindCluster(CommandArguments arguments)
-    {
-        if (arguments.Value("--client-config") is { } clientConfig)
-        {
-            return ClientConfigLoader.Load(clientConfig);
-        }
-
-        var root = RepositoryRoot.Find();
-        var clusterDirectory = arguments.Value("--cluster-dir") ?? ClusterLauncher.DefaultClusterDirectory(root);
-        if (ClusterState.TryLoad(clusterDirectory) is { } state)
-        {
-            return state.Endpoints();
-        }
-
-        if (arguments.Value("--cluster-dir") is not null)
-        {
-            throw new LauncherException($"no cluster in {clusterDirectory}");
-        }
-
-        return ClientConfigLoader.Load(Path.Combine(root, "silo-config", "client.json"));
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using RaftOrleans.Contracts;
 
 namespace RaftOrleans.Hosting.Client;
@@ -38,14 +40,21 @@ public static class NodeStatusReader
             OpenConnectionTimeout = timeout,
             ResponseTimeout = timeout,
         };
+        // A silo that is not running refuses TCP at once, while an Orleans client would retry it until its
+        // connect limit: ask the socket first. (A frozen silo still accepts TCP; the client's limits catch it.)
+        if (await TcpRefusalAsync(node.Gateway, timeout, cancellationToken) is { } refusal)
+        {
+            return new NodeStatusRow(node.Node, null, refusal);
+        }
+
         ConnectedClusterClient client;
         try
         {
             client = await ClusterClientFactory.ConnectAsync(settings, cancellationToken);
         }
-        catch (ClusterUnreachableException e)
+        catch (ClusterUnreachableException)
         {
-            return new NodeStatusRow(node.Node, null, e.Message);
+            return new NodeStatusRow(node.Node, null, $"gateway {node.Gateway} accepts connections but Orleans did not answer within {cluster.ConnectTimeout.TotalSeconds:0.#} s");
         }
 
         try
@@ -57,6 +66,27 @@ public static class NodeStatusReader
             // Not awaited: stopping a client can take its whole stop limit when the silo froze meanwhile,
             // and the answer is already here.
             _ = client.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>Null when something listens on the gateway port, else why not.</summary>
+    private static async Task<string?> TcpRefusalAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(gateway, limit.Token);
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return $"gateway {gateway}: {e.SocketErrorCode} (silo not running?)";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"gateway {gateway}: no TCP connection within {timeout.TotalMilliseconds:0} ms";
         }
     }
 

@@ -31,4 +31,10 @@ public sealed record NodeConfig
     public required int TickIntervalMs { get; init; }
     public required int ElectionTicks { get; init; }
     public required int HeartbeatTicks { get; init; }
+
+    /// <summary>Where each value came from: "silo-config/n1.json: siloPort" or "option --silo-port".</summary>
+    public required IReadOnlyDictionary<string, string> Origins { get; init; }
+
+    /// <summary>For messages about a value: its file and key, or the option that overrode it.</summary>
+    public string Origin(string key) => Origins.TryGetValue(key, out var origin) ? origin : $"{ConfigPath}: {key}";
 }

@@ -68,6 +68,7 @@ public static class NodeConfigLoader
             TickIntervalMs = reader.PositiveInt(ConfigKeys.TickIntervalMs, 10),
             ElectionTicks = electionTicks,
             HeartbeatTicks = heartbeatTicks,
+            Origins = origins,
         };
     }
 
