@@ -18,6 +18,15 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:10")]
     Task<ProposeReply> Propose(byte[] command);
 
+    /// <summary>Answers a read-only <paramref name="query"/> (an encoded read operation of the state
+    /// machine) without writing to the log. Linearizable by default: the node obtains a read index
+    /// (dissertation §6.4: the leader confirms its leadership with a heartbeat round; a follower asks the
+    /// leader), waits until it has applied that index, then queries its state machine. With
+    /// <paramref name="allowStale"/> any node answers at once from what it has applied (the reply's
+    /// Index says how far that is). Status and LeaderHint as for <see cref="Propose"/>.</summary>
+    [ResponseTimeout("00:00:05")]
+    Task<ProposeReply> Read(byte[] query, bool allowStale);
+
     /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
     /// on, as this node holds them (for log comparison in tests and tools).</summary>
     [ResponseTimeout("00:00:05")]

@@ -57,3 +57,40 @@ public sealed record WireEntry(
     [property: Id(1)] long Term,
     [property: Id(2)] byte Kind,
     [property: Id(3)] byte[] Data);
+
+/// <summary>A cluster configuration (the core's ClusterConfig) as an InstallSnapshot carries it.</summary>
+[GenerateSerializer, Immutable, Alias("RaftOrleans.Wire.ClusterConfig")]
+public sealed record WireClusterConfig(
+    [property: Id(0)] string[] Voters,
+    [property: Id(1)] string[] Learners);
+
+/// <summary>InstallSnapshot (Figure 13), one chunk of the snapshot at <see cref="Offset"/>.</summary>
+[GenerateSerializer, Immutable, Alias("RaftOrleans.Wire.InstallSnapshot")]
+public sealed record WireInstallSnapshot(
+    string From, string To, long Term,
+    [property: Id(0)] long SnapshotIndex,
+    [property: Id(1)] long SnapshotTerm,
+    [property: Id(2)] WireClusterConfig Config,
+    [property: Id(3)] long Offset,
+    [property: Id(4)] byte[] Chunk,
+    [property: Id(5)] bool Done) : WireMessage(From, To, Term);
+
+[GenerateSerializer, Immutable, Alias("RaftOrleans.Wire.InstallSnapshotResponse")]
+public sealed record WireInstallSnapshotResponse(
+    string From, string To, long Term,
+    [property: Id(0)] long SnapshotIndex,
+    [property: Id(1)] long NextOffset,
+    [property: Id(2)] bool Installed) : WireMessage(From, To, Term);
+
+/// <summary>A follower asks the leader for a read index (§6.4).</summary>
+[GenerateSerializer, Immutable, Alias("RaftOrleans.Wire.ReadIndexRequest")]
+public sealed record WireReadIndexRequest(
+    string From, string To, long Term,
+    [property: Id(0)] long RequestId) : WireMessage(From, To, Term);
+
+[GenerateSerializer, Immutable, Alias("RaftOrleans.Wire.ReadIndexResponse")]
+public sealed record WireReadIndexResponse(
+    string From, string To, long Term,
+    [property: Id(0)] long RequestId,
+    [property: Id(1)] long Index,
+    [property: Id(2)] bool Failed) : WireMessage(From, To, Term);

@@ -138,6 +138,7 @@ public static class SiloProgram
             silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
             silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
             silo.AddRaftNode(RaftSettings(config));
+            silo.UseKeyValueStateMachine(); // every real silo serves the replicated key-value store
         });
         return builder.Build();
     }

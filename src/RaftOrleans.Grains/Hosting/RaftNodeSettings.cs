@@ -23,6 +23,11 @@ public sealed record RaftNodeSettings
     /// <c>Unknown</c> (the entry may still commit later: the caller must treat it as maybe applied).</summary>
     public int ProposeTimeoutMs { get; init; } = 3000;
 
+    /// <summary>How long a linearizable read may wait for its read index and for this node to apply it
+    /// before the grain answers <c>Unknown</c>; below Read's 5 s response timeout, so callers get an
+    /// answer rather than a timeout exception.</summary>
+    public int ReadTimeoutMs { get; init; } = 3000;
+
     /// <summary>Log entries per sealed segment row. An append rewrites at most the open tail (fewer than
     /// this many entries) plus the new entries, whatever the length of the log.</summary>
     public int LogSegmentEntries { get; init; } = 32;
@@ -42,6 +47,8 @@ public sealed record RaftNodeSettings
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
             throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
         if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
+        if (ReadTimeoutMs is < 1 or > 4500)
+            throw new ArgumentException($"RaftNodeSettings.ReadTimeoutMs ({ReadTimeoutMs}) must be in [1, 4500]: below Read's 5 s response timeout");
         if (LogSegmentEntries < 2) throw new ArgumentException("RaftNodeSettings.LogSegmentEntries must be at least 2");
         if (Storage is null) throw new ArgumentException("RaftNodeSettings.Storage is required");
         Storage.Validate();

@@ -12,6 +12,18 @@ public interface IRaftStateMachine
     /// the proposer. Must not throw for a bad command: answer with an error result instead, since
     /// every replica must take the same decision.</summary>
     byte[] Apply(long index, byte[] command);
+
+    /// <summary>Answers a read-only <paramref name="query"/> from the state applied so far, changing
+    /// nothing. The node calls it for <c>Read</c> once it has applied the read index (§6.4). Must not
+    /// throw for a bad query: answer with an error result.</summary>
+    byte[] Query(byte[] query);
+
+    /// <summary>Called on the leader just before it appends <paramref name="command"/>: returns the
+    /// command to append, carrying <paramref name="leaderTimeMs"/> (the leader's wall clock, Unix ms) if
+    /// the application keeps time. Replicas must take time only from applied commands, never from their
+    /// own clock, so that every replica decides the same. Return the command unchanged when it cannot be
+    /// decoded: <see cref="Apply"/> answers it with an error the same way everywhere.</summary>
+    byte[] StampForProposal(byte[] command, long leaderTimeMs);
 }
 
 /// <summary>Creates the state machine of one node activation. Register your own with
@@ -37,6 +49,20 @@ public sealed class RecordingStateMachine : IRaftStateMachine
         _applied.Add((index, command));
         return command;
     }
+
+    /// <summary>The query is an 8-byte little-endian log index: answers the command applied at that
+    /// index, or an empty array when none was (yet).</summary>
+    public byte[] Query(byte[] query)
+    {
+        if (query.Length != sizeof(long)) return [];
+        var index = BitConverter.ToInt64(query);
+        foreach (var (appliedIndex, command) in _applied)
+            if (appliedIndex == index) return command;
+        return [];
+    }
+
+    /// <summary>Keeps no time: appends commands as proposed, so tests see exactly the bytes they sent.</summary>
+    public byte[] StampForProposal(byte[] command, long leaderTimeMs) => command;
 }
 
 public sealed class RecordingStateMachineFactory : IRaftStateMachineFactory

@@ -39,6 +39,7 @@ public sealed partial class RaftNodeGrain
                 if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
                 Send(ready.Messages);
                 Apply(ready.CommittedEntries);
+                OnReadStates(ready.ReadStates);
                 _core.Advance(ready);
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
@@ -69,7 +70,12 @@ public sealed partial class RaftNodeGrain
         while (_proposals.TryDequeue(out var proposal))
         {
             if (proposal.Completion.Task.IsCompleted) continue; // its proposer gave up waiting
-            var result = _core.Propose(proposal.Command);
+            // The leader's wall clock goes into the command here, once, so every replica applies the same
+            // time (replicas never read their own clock when applying).
+            var command = _core.Role == Role.Leader
+                ? _stateMachine.StampForProposal(proposal.Command, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+                : proposal.Command;
+            var result = _core.Propose(command);
             switch (result.Outcome)
             {
                 case ProposeOutcome.Accepted:
@@ -87,6 +93,7 @@ public sealed partial class RaftNodeGrain
                     break;
             }
         }
+        RequestReadIndexes();
     }
 
     /// <summary>Makes the Ready's hard state and entries durable, retrying until the database takes
@@ -141,6 +148,7 @@ public sealed partial class RaftNodeGrain
     {
         foreach (var entry in committed)
         {
+            _appliedIndex = entry.Index;
             byte[]? result = null;
             if (entry.Kind == EntryKind.Command) result = _stateMachine.Apply(entry.Index, entry.Data);
             if (!_awaitingApply.Remove(entry.Index, out var proposal)) continue;

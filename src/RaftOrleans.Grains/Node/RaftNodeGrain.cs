@@ -193,6 +193,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);
         foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
         _awaitingApply.Clear();
+        FailReads(ProposeStatus.Unavailable);
         _inbox.Clear();
     }
 

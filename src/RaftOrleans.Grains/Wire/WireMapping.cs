@@ -17,6 +17,11 @@ internal static class WireMapping
         AppendEntriesResponse m => new WireAppendEntriesResponse(m.From, m.To, m.Term, m.Success, m.MatchIndex,
             m.RejectedIndex, m.ConflictTerm, m.ConflictIndex, m.ReadContext),
         TimeoutNow m => new WireTimeoutNow(m.From, m.To, m.Term),
+        InstallSnapshot m => new WireInstallSnapshot(m.From, m.To, m.Term, m.SnapshotIndex, m.SnapshotTerm,
+            new WireClusterConfig(m.Config.Voters.ToArray(), m.Config.Learners.ToArray()), m.Offset, m.Chunk, m.Done),
+        InstallSnapshotResponse m => new WireInstallSnapshotResponse(m.From, m.To, m.Term, m.SnapshotIndex, m.NextOffset, m.Installed),
+        ReadIndexRequest m => new WireReadIndexRequest(m.From, m.To, m.Term, m.RequestId),
+        ReadIndexResponse m => new WireReadIndexResponse(m.From, m.To, m.Term, m.RequestId, m.Index, m.Failed),
         _ => throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message)),
     };
 
@@ -30,8 +35,17 @@ internal static class WireMapping
         WireAppendEntriesResponse m => new AppendEntriesResponse(m.From, m.To, m.Term, m.Success, m.MatchIndex,
             m.RejectedIndex, m.ConflictTerm, m.ConflictIndex, m.ReadContext),
         WireTimeoutNow m => new TimeoutNow(m.From, m.To, m.Term),
+        WireInstallSnapshot m => new InstallSnapshot(m.From, m.To, m.Term, m.SnapshotIndex, m.SnapshotTerm,
+            ToCore(m.Config ?? throw new ArgumentException("InstallSnapshot without a configuration")), m.Offset,
+            m.Chunk ?? Array.Empty<byte>(), m.Done),
+        WireInstallSnapshotResponse m => new InstallSnapshotResponse(m.From, m.To, m.Term, m.SnapshotIndex, m.NextOffset, m.Installed),
+        WireReadIndexRequest m => new ReadIndexRequest(m.From, m.To, m.Term, m.RequestId),
+        WireReadIndexResponse m => new ReadIndexResponse(m.From, m.To, m.Term, m.RequestId, m.Index, m.Failed),
         _ => throw new ArgumentException($"unknown wire message {message.GetType().Name}", nameof(message)),
     };
+
+    private static ClusterConfig ToCore(WireClusterConfig config) =>
+        new(config.Voters ?? throw new ArgumentException("configuration without voters"), config.Learners ?? []);
 
     public static WireEntry ToWire(LogEntry entry) => new(entry.Index, entry.Term, (byte)entry.Kind, entry.Data);
 

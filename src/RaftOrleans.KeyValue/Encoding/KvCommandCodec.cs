@@ -52,6 +52,33 @@ public static class KvCommandCodec
         return new KvCommand(clientId, sequence, lowestOutstanding, timestampMs, ReadOperands(reader, opcode));
     });
 
+    /// <summary>Encodes a bare operation, without session or timestamp: the query of a read that does
+    /// not go through the log (<c>IRaftNodeGrain.Read</c>). Layout <c>version(1) opcode(1) operands</c>.</summary>
+    public static byte[] EncodeOperation(KvOperation operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        try
+        {
+            return BinaryFormat.Write(writer =>
+            {
+                writer.Write(FormatVersion);
+                writer.Write(Opcode(operation));
+                WriteOperands(writer, operation);
+            });
+        }
+        catch (System.Text.EncoderFallbackException e)
+        {
+            throw new KvFormatException("A key or value is not valid Unicode.", e);
+        }
+    }
+
+    /// <summary>Decodes what <see cref="EncodeOperation"/> wrote; <see cref="KvFormatException"/> on bad bytes.</summary>
+    public static KvOperation DecodeOperation(byte[] bytes) => BinaryFormat.Read(bytes, "operation", reader =>
+    {
+        BinaryFormat.ExpectVersion(reader, FormatVersion, "operation");
+        return ReadOperands(reader, reader.ReadByte());
+    });
+
     private static byte Opcode(KvOperation operation) => operation switch
     {
         PutOperation => PutCode,

@@ -1,0 +1,59 @@
+using RaftOrleans.KeyValue;
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.Grains.KeyValue;
+
+/// <summary>
+/// Plugs the replicated key-value store (<see cref="KvStateMachine"/>) into a Raft node: commands are
+/// <see cref="KvCommandCodec"/> bytes, queries are <see cref="KvCommandCodec.EncodeOperation"/> bytes of
+/// a get or list, and every answer is <see cref="KvResultCodec"/> bytes. Lives here rather than in
+/// RaftOrleans.KeyValue so the store stays free of Orleans and of the node's interfaces.
+/// </summary>
+public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMachine
+{
+    private readonly KvStateMachine _store = new(options);
+
+    /// <summary>The store, for tests and diagnostics on the node's own scheduler.</summary>
+    public KvStateMachine Store => _store;
+
+    public byte[] Apply(long index, byte[] command) => KvResultCodec.Encode(_store.Apply(index, command));
+
+    public byte[] Query(byte[] query)
+    {
+        KvOperation operation;
+        try
+        {
+            operation = KvCommandCodec.DecodeOperation(query);
+        }
+        catch (KvFormatException e)
+        {
+            return KvResultCodec.Encode(KvResult.Error(KvStatus.InvalidCommand, _store.Revision, e.Message));
+        }
+        if (!operation.IsReadOnly)
+        {
+            return KvResultCodec.Encode(KvResult.Error(KvStatus.InvalidCommand, _store.Revision,
+                $"{operation.GetType().Name} changes the store: propose it as a command, Read only answers get and list"));
+        }
+        return KvResultCodec.Encode(_store.Query(operation));
+    }
+
+    /// <summary>The leader's clock goes into the command (<see cref="KvCommand.StampedAt"/>); the store's
+    /// clock is the largest stamp it applied, so session expiry is decided the same on every replica.</summary>
+    public byte[] StampForProposal(byte[] command, long leaderTimeMs)
+    {
+        try
+        {
+            return KvCommandCodec.Encode(KvCommandCodec.Decode(command).StampedAt(leaderTimeMs));
+        }
+        catch (KvFormatException)
+        {
+            return command; // applies as InvalidCommand on every replica
+        }
+    }
+}
+
+/// <summary>Gives every node activation a fresh, empty key-value store; it is rebuilt by replaying the log.</summary>
+public sealed class KvNodeStateMachineFactory(KvOptions? options = null) : IRaftStateMachineFactory
+{
+    public IRaftStateMachine Create(string nodeId) => new KvNodeStateMachine(options);
+}
