@@ -34,10 +34,7 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
     public async Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
     {
         var grain = await Connection(node).GrainAsync(cancellationToken);
-        // Through the log, without a session: linearizable (the read applies between invocation and answer),
-        // and stronger than a stale read asks for.
-        _ = allowStale;
-        return await grain.Propose(KvCommandCodec.Encode(KvCommand.Unsessioned(query))).WaitAsync(cancellationToken);
+        return await grain.Read(KvCommandCodec.EncodeOperation(query), allowStale).WaitAsync(cancellationToken);
     }
 
     public async Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken)
