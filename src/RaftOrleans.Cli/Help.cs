@@ -1,6 +1,7 @@
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Commands;
+using RaftOrleans.Cli.Kv;
 
 namespace RaftOrleans.Cli;
 
@@ -22,6 +23,13 @@ internal static class Help
               one row per node: role, term, leader, commit and applied index (unreachable nodes say so)
         {Indent(CheckCommand.Usage)}
               decide whether a recorded history is linearizable
+        {Indent(KvRequest.Usage)}
+              the key-value store (options: {KvConnection.OptionsUsage}); exit 0 done,
+              1 refused (cas mismatch, key not found), 2 usage error, 3 cluster unavailable or outcome unknown
+        {Indent(KvPrompt.Usage)}
+              an interactive prompt with the same commands, help and exit
+        {Indent(LoadCommand.Usage)}
+              concurrent clients run put/get/cas and record a Jepsen-style history for `raftctl check`
         """;
 
     private static string Indent(string text) =>

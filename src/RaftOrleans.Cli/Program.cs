@@ -2,11 +2,17 @@ using RaftOrleans.Cli;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.Cli.Demo;
+using RaftOrleans.Cli.Kv;
 
 // raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
 // 2 usage error, 3 cluster unavailable or timed out.
 var output = Console.Out;
 var error = Console.Error;
+if (args.Length == 0 && !Console.IsInputRedirected && !Console.IsOutputRedirected)
+{
+    // On a terminal: the interactive prompt. Without one (scripts, CI) the help and a usage error.
+    return await KvPrompt.RunAsync([], Console.In, output, error);
+}
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
 {
     output.WriteLine(Help.Text);
@@ -23,6 +29,9 @@ try
         "status" => StatusCommand.Run(rest, output, error),
         "check" => CheckCommand.Run(rest, output, error),
         "bench" => BenchCommand.Run(rest, output),
+        "put" or "get" or "del" or "cas" or "list" or "leader" => await KvCommandLine.RunAsync(args[0], rest, output, error),
+        "repl" => await KvPrompt.RunAsync(rest, Console.In, output, error),
+        "load" => await LoadCommand.RunAsync(rest, output, error),
         _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),
     };
 }

@@ -1,0 +1,53 @@
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client;
+using RaftOrleans.Hosting.Client;
+
+namespace RaftOrleans.Cli.Kv;
+
+/// <summary>The cluster options every key-value command takes, and a client connected by them: the same
+/// discovery as `raftctl status` (--client-config, else the launcher's cluster in --cluster-dir or the default
+/// folder, else silo-config/client.json).</summary>
+public sealed class KvConnection : IAsyncDisposable
+{
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "--cluster-dir", "--client-config", "--timeout-ms" };
+
+    public const string OptionsUsage = "[--timeout-ms N] [--cluster-dir DIR | --client-config FILE]";
+
+    private readonly OrleansNodeChannel _channel;
+
+    private KvConnection(OrleansNodeChannel channel, RaftKvClientOptions options)
+    {
+        _channel = channel;
+        Options = options;
+        Client = new RaftKvClient(channel, options);
+    }
+
+    public RaftKvClient Client { get; }
+
+    public RaftKvClientOptions Options { get; }
+
+    public IRaftNodeChannel Channel => _channel;
+
+    /// <summary>Finds the cluster and starts connecting (the connects finish in the background, within the
+    /// first operation's limits). Throws <see cref="LauncherException"/> or a config error when no cluster is
+    /// described, <see cref="UsageException"/> for a bad --timeout-ms.</summary>
+    public static KvConnection Open(CommandArguments arguments, RaftKvClientOptions? defaults = null)
+    {
+        var options = defaults ?? new RaftKvClientOptions();
+        var timeoutMs = arguments.Int("--timeout-ms", (int)options.OverallDeadline.TotalMilliseconds);
+        if (timeoutMs < 1)
+        {
+            throw new UsageException("--timeout-ms must be positive");
+        }
+        options = options with { OverallDeadline = TimeSpan.FromMilliseconds(timeoutMs) };
+        ClusterEndpoints cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
+        // A connect can never be allowed to outlast the operation waiting for it.
+        if (cluster.ConnectTimeout > options.OverallDeadline)
+        {
+            cluster = cluster with { ConnectTimeout = options.OverallDeadline };
+        }
+        return new KvConnection(new OrleansNodeChannel(cluster), options);
+    }
+
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
+}

@@ -1,0 +1,124 @@
+using RaftOrleans.Client;
+using RaftOrleans.History;
+
+namespace RaftOrleans.Cli.Kv;
+
+/// <summary>Counts of finished operations, shared by the workers of one load run.</summary>
+internal sealed class LoadTally
+{
+    private long _ok;
+    private long _fail;
+    private long _info;
+
+    public long Ok => Interlocked.Read(ref _ok);
+    public long Fail => Interlocked.Read(ref _fail);
+    public long Info => Interlocked.Read(ref _info);
+
+    public void Count(HistoryEventType type)
+    {
+        switch (type)
+        {
+            case HistoryEventType.Ok: Interlocked.Increment(ref _ok); break;
+            case HistoryEventType.Fail: Interlocked.Increment(ref _fail); break;
+            default: Interlocked.Increment(ref _info); break;
+        }
+    }
+
+    public string Describe() => $"{Ok + Fail + Info} ops: ok {Ok}, fail {Fail}, info {Info}";
+}
+
+/// <summary>Hands out process numbers: 0..C-1 first, then fresh ones for clients that retire theirs after an info.</summary>
+internal sealed class ProcessNumbers(int first)
+{
+    private int _next = first - 1;
+
+    public int Fresh() => Interlocked.Increment(ref _next);
+}
+
+/// <summary>One load client: a loop of random put (40%), get (40%) and cas (20%) operations, each recorded
+/// as an invocation and a completion. A cas expects the value this client last saw for the key (or absence),
+/// so some succeed and some fail.</summary>
+internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<string> keys, HistoryRecorder recorder,
+    LoadTally tally, ProcessNumbers processNumbers, Random random)
+{
+    private readonly Dictionary<string, string?> _lastSeen = new(StringComparer.Ordinal);
+    private readonly string _valuePrefix = $"c{index}-";
+    private int _process = index;
+    private long _writes;
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var key = keys[random.Next(keys.Count)];
+            var dice = random.Next(10);
+            var type = dice switch
+            {
+                < 4 => await PutAsync(key),
+                < 8 => await GetAsync(key),
+                _ => await CasAsync(key),
+            };
+            tally.Count(type);
+            if (type == HistoryEventType.Info)
+            {
+                // The operation may still take effect later: this process never invokes again (Jepsen's rule).
+                _process = processNumbers.Fresh();
+            }
+        }
+    }
+
+    private string NextValue() => $"{_valuePrefix}{++_writes}";
+
+    private async Task<HistoryEventType> PutAsync(string key)
+    {
+        var value = NextValue();
+        return await RecordAsync(HistoryOperation.Put(key, value), async () =>
+        {
+            await client.PutAsync(key, value);
+            _lastSeen[key] = value;
+            return (HistoryEventType.Ok, null);
+        });
+    }
+
+    private async Task<HistoryEventType> GetAsync(string key) =>
+        await RecordAsync(HistoryOperation.Get(key), async () =>
+        {
+            var entry = await client.GetAsync(key);
+            _lastSeen[key] = entry?.Value;
+            return (HistoryEventType.Ok, entry?.Value);
+        });
+
+    private async Task<HistoryEventType> CasAsync(string key)
+    {
+        var expected = _lastSeen.GetValueOrDefault(key);
+        var value = NextValue();
+        return await RecordAsync(HistoryOperation.Cas(key, expected, value), async () =>
+        {
+            var swap = await client.CasAsync(key, expected, value);
+            _lastSeen[key] = swap.Swapped ? value : swap.Current?.Value;
+            return (swap.Swapped ? HistoryEventType.Ok : HistoryEventType.Fail, null);
+        });
+    }
+
+    private async Task<HistoryEventType> RecordAsync(HistoryOperation operation, Func<Task<(HistoryEventType Type, string? Read)>> run)
+    {
+        recorder.RecordInvoke(_process, operation);
+        HistoryEventType type;
+        string? read = null;
+        try
+        {
+            (type, read) = await run();
+        }
+        catch (KvUnavailableException e) when (!e.MayHaveTakenEffect)
+        {
+            type = HistoryEventType.Fail;
+        }
+        catch (Exception)
+        {
+            // Timed out, answer lost, or anything unexpected: the operation may have happened.
+            type = HistoryEventType.Info;
+        }
+        recorder.RecordCompletion(_process, type, read);
+        return type;
+    }
+}

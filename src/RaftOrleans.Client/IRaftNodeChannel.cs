@@ -1,0 +1,33 @@
+using RaftOrleans.Contracts;
+using RaftOrleans.KeyValue;
+
+namespace RaftOrleans.Client;
+
+/// <summary>
+/// How <see cref="RaftKvClient"/> reaches one node. The Orleans implementation is
+/// <see cref="OrleansNodeChannel"/>; tests put a simulated cluster behind it. Every call honours
+/// <paramref name="cancellationToken"/> as its time limit.
+/// </summary>
+public interface IRaftNodeChannel
+{
+    /// <summary>The node ids, in the configured order.</summary>
+    IReadOnlyList<string> Nodes { get; }
+
+    /// <summary><see cref="IRaftNodeGrain.Propose"/> on <paramref name="node"/>.
+    /// Throws <see cref="NodeUnreachableException"/> when the call certainly never reached the node.</summary>
+    Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken);
+
+    /// <summary>A read-only <paramref name="query"/> (get, list) on <paramref name="node"/>; linearizable
+    /// unless <paramref name="allowStale"/>, which lets any node answer from what it has applied.</summary>
+    Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken);
+
+    /// <summary><see cref="IRaftNodeGrain.GetStatus"/> on <paramref name="node"/>.</summary>
+    Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken);
+}
+
+/// <summary>The call never reached the node (no connection to its silo): it certainly had no effect.</summary>
+public sealed class NodeUnreachableException(string node, string reason, Exception? inner = null)
+    : Exception($"node {node} unreachable: {reason}", inner)
+{
+    public string Node { get; } = node;
+}

@@ -1,0 +1,142 @@
+using RaftOrleans.Contracts;
+using RaftOrleans.Hosting.Client;
+using RaftOrleans.KeyValue;
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.Client;
+
+/// <summary>
+/// Reaches each node through an Orleans client of its own whose only gateway is that node's silo. One shared
+/// client would send a grain call through whichever gateway Orleans picks for the grain, possibly a frozen
+/// silo that still accepts TCP, and then a healthy node's calls would hang with it. Here a dead or frozen
+/// silo only ever costs the calls to its own node. Thread-safe; share one channel among many clients.
+/// </summary>
+public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
+{
+    private readonly Dictionary<string, NodeConnection> _connections;
+
+    /// <summary>Starts connecting to every node in the background; calls wait for their node's first connect
+    /// only within their own time limit.</summary>
+    public OrleansNodeChannel(ClusterEndpoints cluster)
+    {
+        Nodes = cluster.Nodes.Select(node => node.Node).ToArray();
+        _connections = cluster.Nodes.ToDictionary(node => node.Node, node => new NodeConnection(cluster, node));
+    }
+
+    public IReadOnlyList<string> Nodes { get; }
+
+    public async Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken)
+    {
+        var grain = await Connection(node).GrainAsync(cancellationToken);
+        return await grain.Propose(command).WaitAsync(cancellationToken);
+    }
+
+    public async Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
+    {
+        var grain = await Connection(node).GrainAsync(cancellationToken);
+        return await grain.Read(KvCommandCodec.EncodeOperation(query), allowStale).WaitAsync(cancellationToken);
+    }
+
+    public async Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken)
+    {
+        var grain = await Connection(node).GrainAsync(cancellationToken);
+        return await grain.GetStatus().WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_connections.Values.Select(connection => connection.DisposeAsync().AsTask()));
+    }
+
+    private NodeConnection Connection(string node) =>
+        _connections.TryGetValue(node, out var connection)
+            ? connection
+            : throw new ArgumentException($"no node '{node}' in this cluster", nameof(node));
+
+    /// <summary>The client of one node's silo. A failed connect is retried in the background on the next call;
+    /// until it succeeds, calls fail at once with <see cref="NodeUnreachableException"/> (they never waited
+    /// on a dead silo's connect limit after the first time).</summary>
+    private sealed class NodeConnection : IAsyncDisposable
+    {
+        private readonly object _gate = new();
+        private readonly ClusterEndpoints _cluster;
+        private readonly NodeEndpoint _node;
+        private Task<ConnectedClusterClient> _connecting;
+        private bool _firstConnect = true;
+        private bool _disposed;
+
+        public NodeConnection(ClusterEndpoints cluster, NodeEndpoint node)
+        {
+            _cluster = cluster;
+            _node = node;
+            _connecting = ConnectAsync();
+        }
+
+        public async Task<IRaftNodeGrain> GrainAsync(CancellationToken cancellationToken)
+        {
+            Task<ConnectedClusterClient> connecting;
+            bool first;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_connecting.IsFaulted || _connecting.IsCanceled)
+                {
+                    _firstConnect = false;
+                    _connecting = ConnectAsync();
+                }
+                connecting = _connecting;
+                first = _firstConnect;
+            }
+
+            if (!connecting.IsCompleted && !first)
+            {
+                throw new NodeUnreachableException(_node.Node, "reconnecting to its silo");
+            }
+            try
+            {
+                var client = await connecting.WaitAsync(cancellationToken);
+                return client.Client.GetGrain<IRaftNodeGrain>(_node.Node);
+            }
+            catch (OperationCanceledException) when (!connecting.IsCompleted)
+            {
+                throw new NodeUnreachableException(_node.Node, $"its silo {_node.Gateway} has not answered the connect yet");
+            }
+            catch (ClusterUnreachableException e)
+            {
+                throw new NodeUnreachableException(_node.Node, e.Message, e);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Task<ConnectedClusterClient> connecting;
+            lock (_gate)
+            {
+                _disposed = true;
+                connecting = _connecting;
+            }
+            try
+            {
+                await (await connecting).DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // It never connected: nothing to stop.
+            }
+        }
+
+        private Task<ConnectedClusterClient> ConnectAsync()
+        {
+            var settings = new ClusterClientSettings
+            {
+                ClusterId = _cluster.ClusterId,
+                ServiceId = _cluster.ServiceId,
+                Gateways = [_node.Gateway],
+                ConnectTimeout = _cluster.ConnectTimeout,
+                ResponseTimeout = TimeSpan.FromSeconds(5),
+                OpenConnectionTimeout = TimeSpan.FromSeconds(1),
+            };
+            return Task.Run(() => ClusterClientFactory.ConnectAsync(settings));
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using RaftOrleans.Contracts;
+using RaftOrleans.KeyValue;
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.Client;
+
+// The retry loop shared by writes, reads and session opening.
+public sealed partial class RaftKvClient
+{
+    /// <summary>How one attempt at one node ended.</summary>
+    private enum AttemptEnd
+    {
+        /// <summary>The node served it: the reply carries the result.</summary>
+        Served,
+        /// <summary>Refused without effect; try the hinted or next node.</summary>
+        Refused,
+        /// <summary>Refused without effect for now (busy); pause, then try the same node.</summary>
+        Busy,
+        /// <summary>No answer (timeout, lost leadership mid-way, connection broke): a write may have been
+        /// appended to a leader's log; try the next node.</summary>
+        Lost,
+    }
+
+    private readonly record struct Attempt(AttemptEnd End, KvResult? Result, string? LeaderHint, string Why);
+
+    private SessionNumbering NewSession() => new(Guid.NewGuid().ToString("N"));
+
+    private async Task<KvResult> WriteAsync(KvOperation operation, CancellationToken cancellationToken)
+    {
+        Validate(operation);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.OverallDeadline);
+        var backoff = NewBackoff();
+        while (true)
+        {
+            var session = await OpenedSessionAsync(backoff, deadline.Token, cancellationToken);
+            var sequence = session.Begin();
+            try
+            {
+                var mayHaveTakenEffect = false;
+                string lastWhy = "no attempt finished";
+                while (true)
+                {
+                    var command = KvCommand.InSession(session.ClientId, sequence, session.LowestOutstanding, operation);
+                    Attempt attempt;
+                    try
+                    {
+                        attempt = await AttemptAsync((node, token) => _channel.ProposeAsync(node, KvCommandCodec.Encode(command), token),
+                            _options.WriteAttemptTimeout, backoff, deadline.Token, cancellationToken);
+                    }
+                    catch (DeadlinePassedException) when (mayHaveTakenEffect)
+                    {
+                        throw new KvOutcomeUnknownException(
+                            $"no answer within {_options.OverallDeadline.TotalSeconds:0.#} s; the write may or may not have been applied (last: {lastWhy})");
+                    }
+                    catch (DeadlinePassedException passed)
+                    {
+                        throw new KvUnavailableException(
+                            $"no leader accepted the write within {_options.OverallDeadline.TotalSeconds:0.#} s; it was not applied (last: {passed.LastWhy})");
+                    }
+                    lastWhy = attempt.Why;
+                    if (attempt.End != AttemptEnd.Served)
+                    {
+                        mayHaveTakenEffect |= attempt.End == AttemptEnd.Lost;
+                        continue;
+                    }
+                    var result = attempt.Result!;
+                    switch (result.Status)
+                    {
+                        case KvStatus.SessionExpired when mayHaveTakenEffect:
+                            // An earlier attempt may have applied before the session expired; a new session
+                            // could apply it a second time, so the outcome has to stay unknown.
+                            throw new KvOutcomeUnknownException($"the session expired while a retried write was in doubt: {result.Message}");
+                        case KvStatus.SessionExpired:
+                            ReplaceSession(session);
+                            break;
+                        case KvStatus.StaleSequence:
+                            throw new KvOutcomeUnknownException($"the cluster no longer remembers the answer: {result.Message}");
+                        default:
+                            return result;
+                    }
+                    break;
+                }
+            }
+            finally
+            {
+                session.End(sequence);
+            }
+        }
+    }
+
+    private async Task<KvResult> ReadAsync(KvOperation operation, bool stale, CancellationToken cancellationToken)
+    {
+        Validate(operation);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.OverallDeadline);
+        var backoff = NewBackoff();
+        while (true)
+        {
+            Attempt attempt;
+            try
+            {
+                attempt = await AttemptAsync((node, token) => _channel.ReadAsync(node, operation, stale, token),
+                    _options.ReadAttemptTimeout, backoff, deadline.Token, cancellationToken);
+            }
+            catch (DeadlinePassedException passed)
+            {
+                throw new KvUnavailableException(
+                    $"no node answered the read within {_options.OverallDeadline.TotalSeconds:0.#} s (last: {passed.LastWhy})");
+            }
+            if (attempt.End == AttemptEnd.Served)
+            {
+                return attempt.Result!;
+            }
+        }
+    }
+
+    /// <summary>The current session, opened on the cluster first if it is not yet. OpenSession is idempotent
+    /// while the session lives, so it is simply retried.</summary>
+    private async Task<SessionNumbering> OpenedSessionAsync(Backoff backoff, CancellationToken deadline, CancellationToken caller)
+    {
+        var session = Volatile.Read(ref _session);
+        while (!session.Opened)
+        {
+            var command = KvCommandCodec.Encode(KvCommand.OpenSession(session.ClientId));
+            Attempt attempt;
+            try
+            {
+                attempt = await AttemptAsync((node, token) => _channel.ProposeAsync(node, command, token),
+                    _options.WriteAttemptTimeout, backoff, deadline, caller);
+            }
+            catch (DeadlinePassedException passed)
+            {
+                throw new KvUnavailableException(
+                    $"could not open a client session within {_options.OverallDeadline.TotalSeconds:0.#} s; nothing was applied (last: {passed.LastWhy})");
+            }
+            if (attempt.End == AttemptEnd.Served)
+            {
+                if (!attempt.Result!.IsOk)
+                {
+                    throw Unexpected(attempt.Result);
+                }
+                session.Opened = true;
+            }
+        }
+        return session;
+    }
+
+    private void ReplaceSession(SessionNumbering expired)
+    {
+        lock (_sessionGate)
+        {
+            if (ReferenceEquals(_session, expired))
+            {
+                Volatile.Write(ref _session, NewSession());
+            }
+        }
+    }
+
+    /// <summary>One attempt at the current target node, bounded by <paramref name="attemptTimeout"/>; moves the
+    /// leader cache and pauses as the outcome asks. Throws <see cref="DeadlinePassedException"/> when the
+    /// overall deadline passes first, and <see cref="OperationCanceledException"/> when the caller cancels.</summary>
+    private async Task<Attempt> AttemptAsync(Func<string, CancellationToken, Task<ProposeReply>> call, TimeSpan attemptTimeout,
+        Backoff backoff, CancellationToken deadline, CancellationToken caller)
+    {
+        var node = _leader.Target;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(deadline);
+        limit.CancelAfter(attemptTimeout);
+        Attempt attempt;
+        try
+        {
+            // WaitAsync as well: the limit must hold even if a call ignores its token.
+            var reply = await call(node, limit.Token).WaitAsync(limit.Token);
+            attempt = Classify(node, reply);
+        }
+        catch (OperationCanceledException) when (caller.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new DeadlinePassedException($"{node}: no answer before the deadline");
+        }
+        catch (OperationCanceledException)
+        {
+            attempt = new Attempt(AttemptEnd.Lost, null, null, $"{node}: no answer within {attemptTimeout.TotalMilliseconds:0} ms");
+        }
+        catch (NodeUnreachableException e)
+        {
+            attempt = new Attempt(AttemptEnd.Refused, null, null, e.Message);
+        }
+        catch (Exception e)
+        {
+            // Timeouts and broken connections of the transport: the request may have arrived.
+            attempt = new Attempt(AttemptEnd.Lost, null, null, $"{node}: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+        }
+
+        var pause = attempt.End switch
+        {
+            AttemptEnd.Served => Succeeded(node),
+            AttemptEnd.Busy => true,
+            _ => _leader.Move(node, attempt.LeaderHint),
+        };
+        if (pause)
+        {
+            await PauseAsync(backoff, deadline, caller, attempt.Why);
+        }
+        return attempt;
+    }
+
+    private bool Succeeded(string node)
+    {
+        _leader.Succeeded(node);
+        return false;
+    }
+
+    private static Attempt Classify(string node, ProposeReply reply) => reply.Status switch
+    {
+        ProposeStatus.Applied => Served(node, reply),
+        ProposeStatus.NotLeader => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint,
+            $"{node}: not leader (hint: {reply.LeaderHint ?? "none"})"),
+        ProposeStatus.Busy => new Attempt(AttemptEnd.Busy, null, null, $"{node}: busy"),
+        ProposeStatus.Unavailable => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: unavailable"),
+        ProposeStatus.LeadershipLost => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: lost leadership, entry overwritten"),
+        _ => new Attempt(AttemptEnd.Lost, null, reply.LeaderHint, $"{node}: outcome unknown (propose timed out)"),
+    };
+
+    private static Attempt Served(string node, ProposeReply reply)
+    {
+        var result = KvResultCodec.Decode(reply.Result ?? throw new InvalidOperationException($"{node} answered Applied without a result"));
+        // The session holds too many unanswered sequences: nothing was applied; wait for answers to drain.
+        return result.Status == KvStatus.TooManyOutstanding
+            ? new Attempt(AttemptEnd.Busy, result, null, $"{node}: {result.Message}")
+            : new Attempt(AttemptEnd.Served, result, null, $"{node}: served");
+    }
+
+    private async Task PauseAsync(Backoff backoff, CancellationToken deadline, CancellationToken caller, string why = "busy")
+    {
+        try
+        {
+            await Task.Delay(backoff.Next(), deadline);
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            throw new DeadlinePassedException(why);
+        }
+    }
+
+    private Backoff NewBackoff()
+    {
+        lock (_random)
+        {
+            return new Backoff(_options.InitialBackoff, _options.MaxBackoff, new Random(_random.Next()));
+        }
+    }
+
+    /// <summary>The overall deadline passed; <see cref="LastWhy"/> says what the last attempt saw.</summary>
+    private sealed class DeadlinePassedException(string lastWhy) : Exception(lastWhy)
+    {
+        public string LastWhy { get; } = lastWhy;
+    }
+}

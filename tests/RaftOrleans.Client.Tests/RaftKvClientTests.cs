@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using RaftOrleans.KeyValue;
+
+namespace RaftOrleans.Client.Tests;
+
+public sealed class RaftKvClientTests
+{
+    // Short limits so that deadline tests take a second, not ten.
+    private static readonly RaftKvClientOptions Fast = new()
+    {
+        OverallDeadline = TimeSpan.FromSeconds(1),
+        WriteAttemptTimeout = TimeSpan.FromMilliseconds(150),
+        ReadAttemptTimeout = TimeSpan.FromMilliseconds(150),
+        InitialBackoff = TimeSpan.FromMilliseconds(5),
+        MaxBackoff = TimeSpan.FromMilliseconds(40),
+        Seed = 7,
+    };
+
+    [Fact]
+    public async Task A_write_follows_the_leader_hint_and_the_leader_is_remembered()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n3");
+        var client = new RaftKvClient(cluster, Fast);
+
+        var written = await client.PutAsync("k", "v1");
+
+        Assert.Equal("v1", written.Value);
+        Assert.Equal("n3", client.KnownLeader);
+        cluster.Calls.Clear();
+        Assert.Equal("v1", (await client.GetAsync("k"))!.Value);
+        Assert.Equal(["n3"], cluster.Calls.ToArray());
+    }
+
+    [Fact]
+    public async Task A_write_whose_answer_was_lost_is_retried_and_applied_once()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("warm-up", "x");
+        var revisionBefore = cluster.Revision;
+
+        // The create-if-absent applies, its answer is lost twice; a second apply would find the key present.
+        cluster.LoseReplies(2);
+        var swap = await client.CasAsync("k", null, "first");
+
+        Assert.True(swap.Swapped, "the retry must get the first answer, not apply again and fail the comparison");
+        Assert.Equal(revisionBefore + 1, cluster.Revision);
+        Assert.Equal("first", (await client.GetAsync("k"))!.Value);
+    }
+
+    [Fact]
+    public async Task Without_a_leader_the_client_gives_up_at_its_deadline_with_a_certain_failure()
+    {
+        var cluster = new SimulatedCluster();
+        foreach (var node in cluster.Nodes) cluster.Set(node, NodeBehaviour.Follower);
+        var client = new RaftKvClient(cluster, Fast);
+
+        var clock = Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.PutAsync("k", "v"));
+
+        Assert.False(failure.MayHaveTakenEffect);
+        Assert.InRange(clock.Elapsed, Fast.OverallDeadline * 0.9, Fast.OverallDeadline * 3);
+        Assert.Equal(0, cluster.Revision);
+    }
+
+    [Fact]
+    public async Task A_write_that_may_have_applied_before_the_deadline_is_reported_as_unknown()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n2");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("warm-up", "x");
+
+        cluster.LoseReplies(int.MaxValue);
+        var failure = await Assert.ThrowsAsync<KvOutcomeUnknownException>(() => client.PutAsync("k", "v"));
+
+        Assert.True(failure.MayHaveTakenEffect);
+    }
+
+    [Fact]
+    public async Task A_frozen_leader_costs_one_attempt_limit_then_the_new_leader_serves()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromSeconds(5) });
+        await client.PutAsync("k", "v1");
+
+        cluster.Elect("n2");
+        cluster.Set("n1", NodeBehaviour.Frozen);
+        var clock = Stopwatch.StartNew();
+        await client.PutAsync("k", "v2");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal("n2", client.KnownLeader);
+        Assert.Equal("v2", (await client.GetAsync("k"))!.Value);
+    }
+
+    [Fact]
+    public async Task Unreachable_nodes_are_skipped()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n3");
+        cluster.Set("n1", NodeBehaviour.Unreachable);
+        cluster.Set("n2", NodeBehaviour.Unreachable);
+        var client = new RaftKvClient(cluster, Fast);
+
+        Assert.True(await client.DeleteAsync("absent") is false);
+        Assert.Equal("n3", client.KnownLeader);
+    }
+
+    [Fact]
+    public async Task An_expired_session_is_replaced_by_a_new_one_and_the_write_applies_once()
+    {
+        var limits = KvOptions.Default with { SessionIdleTimeoutMs = 1000 };
+        var cluster = new SimulatedCluster(limits);
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast, limits);
+        await client.PutAsync("k", "v1");
+        var firstSession = client.SessionId;
+
+        cluster.ClockMs += 5000;
+        var revisionBefore = cluster.Revision;
+        await client.PutAsync("k", "v2");
+
+        Assert.NotEqual(firstSession, client.SessionId);
+        Assert.Equal(revisionBefore + 1, cluster.Revision);
+    }
+
+    [Fact]
+    public async Task Cas_reports_the_entry_found_when_the_expectation_does_not_hold()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("k", "actual");
+
+        var swap = await client.CasAsync("k", "expected", "new");
+        var absentOnly = await client.CasAsync("k", null, "new");
+
+        Assert.False(swap.Swapped);
+        Assert.Equal("actual", swap.Current!.Value);
+        Assert.False(absentOnly.Swapped);
+        Assert.Equal("actual", (await client.GetAsync("k"))!.Value);
+    }
+
+    [Fact]
+    public async Task A_value_over_the_limit_is_refused_before_anything_is_sent()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast, KvOptions.Default with { MaxValueBytes = 10 });
+
+        var refusal = await Assert.ThrowsAsync<KvRequestException>(() => client.PutAsync("k", new string('x', 11)));
+
+        Assert.Equal(KvStatus.ValueTooLarge, refusal.Status);
+        Assert.Empty(cluster.Calls);
+    }
+
+    [Fact]
+    public async Task A_stale_read_is_answered_by_a_follower()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast with { Seed = 1 });
+        await client.PutAsync("k", "v");
+        cluster.Set("n1", NodeBehaviour.Frozen);
+
+        Assert.Equal("v", (await client.GetAsync("k", stale: true))!.Value);
+    }
+
+    [Fact]
+    public async Task Listing_returns_keys_in_order_and_says_when_more_remain()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast);
+        foreach (var key in new[] { "a/2", "a/1", "b/1", "a/3" }) await client.PutAsync(key, key);
+
+        var listing = await client.ListAsync("a/", 2);
+
+        Assert.Equal(["a/1", "a/2"], listing.Entries.Select(entry => entry.Key).ToArray());
+        Assert.True(listing.More);
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_of_one_client_each_apply_once()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n2");
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromSeconds(5) });
+        await client.PutAsync("warm-up", "x");
+        var revisionBefore = cluster.Revision;
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => client.PutAsync($"k{i}", $"v{i}"))));
+
+        Assert.Equal(revisionBefore + 50, cluster.Revision);
+    }
+
+    [Fact]
+    public async Task The_leader_is_found_from_the_nodes_status()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n2");
+        cluster.Set("n3", NodeBehaviour.Frozen);
+        var client = new RaftKvClient(cluster, Fast);
+
+        Assert.Equal("n2", await client.FindLeaderAsync());
+    }
+}

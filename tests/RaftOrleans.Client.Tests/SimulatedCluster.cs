@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using RaftOrleans.Contracts;
+using RaftOrleans.KeyValue;
+using RaftOrleans.KeyValue.Encoding;
+
+namespace RaftOrleans.Client.Tests;
+
+/// <summary>How a simulated node treats a call.</summary>
+public enum NodeBehaviour
+{
+    /// <summary>Applies the command to the cluster's state machine and answers.</summary>
+    Leader,
+    /// <summary>Answers NotLeader with the cluster's <see cref="SimulatedCluster.Hint"/>.</summary>
+    Follower,
+    /// <summary>Never answers and ignores the caller's token (a SIGSTOPped silo).</summary>
+    Frozen,
+    /// <summary>Fails at once: the call never reached it.</summary>
+    Unreachable,
+}
+
+/// <summary>
+/// A cluster behind <see cref="IRaftNodeChannel"/> with one real <see cref="KvStateMachine"/> standing for the
+/// replicated log: what the leader applies is what the cluster holds. Faults are scripted per node, and the
+/// answer of an applied command can be lost, as when a leader dies after committing.
+/// </summary>
+public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChannel
+{
+    private readonly object _gate = new();
+    private readonly KvStateMachine _stateMachine = new(options);
+    private readonly ConcurrentDictionary<string, NodeBehaviour> _behaviour = new();
+    private long _index;
+    private int _repliesToLose;
+
+    public IReadOnlyList<string> Nodes { get; } = ["n1", "n2", "n3"];
+
+    /// <summary>What followers name as leader (null: they know none).</summary>
+    public string? Hint { get; set; }
+
+    /// <summary>The leader's clock, stamped on every command (session expiry runs on it).</summary>
+    public long ClockMs { get; set; } = 1;
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public int AppliedCommands { get; private set; }
+
+    public long Revision
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stateMachine.Revision;
+            }
+        }
+    }
+
+    public void Set(string node, NodeBehaviour behaviour) => _behaviour[node] = behaviour;
+
+    /// <summary>Makes <paramref name="node"/> the leader and every other node a follower naming it.</summary>
+    public void Elect(string node)
+    {
+        foreach (var other in Nodes)
+        {
+            Set(other, other == node ? NodeBehaviour.Leader : NodeBehaviour.Follower);
+        }
+        Hint = node;
+    }
+
+    /// <summary>The next <paramref name="count"/> commands apply, but their caller gets a timeout instead.</summary>
+    public void LoseReplies(int count) => Interlocked.Exchange(ref _repliesToLose, count);
+
+    public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
+        Serve(node, cancellationToken, () =>
+        {
+            var stamped = KvCommandCodec.Encode(KvCommandCodec.Decode(command).StampedAt(ClockMs));
+            return KvResultCodec.Encode(_stateMachine.Apply(++_index, stamped));
+        });
+
+    public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
+    {
+        if (allowStale && Behaviour(node) == NodeBehaviour.Follower)
+        {
+            Calls.Enqueue($"{node} read");
+            lock (_gate)
+            {
+                return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _index, 1, KvResultCodec.Encode(_stateMachine.Query(query)), null));
+            }
+        }
+        return Serve(node, cancellationToken, () => KvResultCodec.Encode(_stateMachine.Query(query)));
+    }
+
+    public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) => Behaviour(node) switch
+    {
+        NodeBehaviour.Frozen => new TaskCompletionSource<NodeStatus>().Task,
+        NodeBehaviour.Unreachable => Task.FromException<NodeStatus>(new NodeUnreachableException(node, "connection refused")),
+        var behaviour => Task.FromResult(new NodeStatus(node, node, behaviour == NodeBehaviour.Leader ? "leader" : "follower", 1,
+            behaviour == NodeBehaviour.Leader ? node : Hint, _index, _index, _index, 0)),
+    };
+
+    private NodeBehaviour Behaviour(string node) => _behaviour.GetValueOrDefault(node, NodeBehaviour.Follower);
+
+    private Task<ProposeReply> Serve(string node, CancellationToken cancellationToken, Func<byte[]> apply)
+    {
+        Calls.Enqueue(node);
+        switch (Behaviour(node))
+        {
+            case NodeBehaviour.Frozen:
+                // Ignores the token on purpose: the client must bound the wait itself.
+                return new TaskCompletionSource<ProposeReply>().Task;
+            case NodeBehaviour.Unreachable:
+                return Task.FromException<ProposeReply>(new NodeUnreachableException(node, "connection refused"));
+            case NodeBehaviour.Follower:
+                return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
+        }
+        byte[] result;
+        lock (_gate)
+        {
+            result = apply();
+            AppliedCommands++;
+        }
+        if (Interlocked.Decrement(ref _repliesToLose) >= 0)
+        {
+            return Task.FromException<ProposeReply>(new TimeoutException($"{node}: the answer was lost"));
+        }
+        return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _index, 1, result, null));
+    }
+}

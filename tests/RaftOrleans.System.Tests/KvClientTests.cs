@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Cli.Kv;
+using RaftOrleans.History;
+using RaftOrleans.History.Checker;
+
+namespace RaftOrleans.System.Tests;
+
+public sealed class KvThreeNodeCluster() : TestCluster(basePort: 23400)
+{
+    protected override UpOptions Options => new() { Nodes = 3 };
+}
+
+/// <summary>The key-value console and `raftctl load` against real silo processes: exit codes, and histories
+/// recorded while the leader is killed or frozen, judged by the linearizability checker.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class KvClientTests(KvThreeNodeCluster cluster) : IClassFixture<KvThreeNodeCluster>
+{
+    private const int ClusterSize = 3;
+    private string[] ClusterOption => ["--cluster-dir", cluster.Directory];
+
+    [Fact]
+    public async Task Put_then_get_through_the_console()
+    {
+        await cluster.EnsureHealthyAsync();
+
+        var put = await RunAsync("put", "greeting", "hello world");
+        var get = await RunAsync("get", "greeting");
+        var stale = await RunAsync("get", "greeting", "--stale");
+
+        Assert.True(put.ExitCode == 0, put.Error);
+        Assert.True(get.ExitCode == 0, get.Error);
+        Assert.Equal("hello world", get.Output.Trim());
+        Assert.True(stale.ExitCode == 0, stale.Error);
+    }
+
+    [Fact]
+    public async Task Console_exit_codes_for_refusals_and_usage_errors()
+    {
+        await cluster.EnsureHealthyAsync();
+        Assert.Equal(0, (await RunAsync("put", "cas-key", "actual")).ExitCode);
+
+        var casMismatch = await RunAsync("cas", "cas-key", "expected", "new");
+        var casAbsentOnly = await RunAsync("cas", "cas-key", "--absent", "new");
+        var missing = await RunAsync("get", "no-such-key");
+        var usage = await RunAsync("put", "only-a-key");
+        var tooLarge = await RunAsync("put", "k", new string('x', 1024 * 1024 + 1));
+
+        Assert.Equal(1, casMismatch.ExitCode);
+        Assert.Contains("actual", casMismatch.Error);
+        Assert.Equal(1, casAbsentOnly.ExitCode);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Equal(2, tooLarge.ExitCode);
+        Assert.Single(tooLarge.Error.Trim().Split('\n'));
+        Assert.Equal("actual", (await RunAsync("get", "cas-key")).Output.Trim());
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_exits_3_within_seconds()
+    {
+        var config = Path.Combine(cluster.Directory, "nowhere.json");
+        await File.WriteAllTextAsync(config, """
+            { "clusterId": "nowhere", "nodes": { "n1": "127.0.0.1:23490", "n2": "127.0.0.1:23491", "n3": "127.0.0.1:23492" },
+              "connectTimeoutMs": 2000 }
+            """);
+
+        var clock = Stopwatch.StartNew();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await KvCommandLine.RunAsync("put", ["k", "v", "--client-config", config, "--timeout-ms", "3000"], output, error);
+
+        Assert.True(exitCode == 3, $"exit {exitCode}: {error}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Contains("unavailable", error.ToString());
+    }
+
+    [Fact]
+    public async Task Load_while_the_leader_is_killed_stays_linearizable()
+    {
+        await cluster.EnsureHealthyAsync();
+        var leader = TestCluster.AgreedLeader(await cluster.StatusAsync(), ClusterSize) ?? throw new InvalidOperationException("no leader");
+
+        var history = await LoadWithFaultAsync(() => cluster.Launcher.Kill(leader), () => { });
+
+        await AssertLinearizableWithFinalReadsAsync(history);
+    }
+
+    [Fact]
+    public async Task Load_while_the_leader_is_frozen_stays_linearizable()
+    {
+        await cluster.EnsureHealthyAsync();
+        var leader = TestCluster.AgreedLeader(await cluster.StatusAsync(), ClusterSize) ?? throw new InvalidOperationException("no leader");
+
+        List<HistoryEvent> history;
+        try
+        {
+            history = await LoadWithFaultAsync(() => cluster.Launcher.Pause(leader), () => cluster.Launcher.Resume(leader));
+        }
+        finally
+        {
+            cluster.Launcher.Resume(leader);
+        }
+
+        await AssertLinearizableWithFinalReadsAsync(history);
+    }
+
+    /// <summary>Runs `raftctl load` for 14 s; <paramref name="fault"/> strikes after 4 s, <paramref name="heal"/> after 10 s.</summary>
+    private async Task<List<HistoryEvent>> LoadWithFaultAsync(Action fault, Action heal)
+    {
+        var file = Path.Combine(cluster.Directory, $"history-{Guid.NewGuid():N}.jsonl");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var load = LoadCommand.RunAsync(["--clients", "4", "--seconds", "14", "--keys", "4", "--history", file, "--seed", "5", .. ClusterOption], output, error);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        fault();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        heal();
+        var exitCode = await load;
+
+        Assert.True(exitCode == 0, $"load exited {exitCode}: {error}\n{output}");
+        var history = HistoryJson.ReadFile(file);
+        // The cluster kept serving: writes succeeded after the fault (the recorder's clock started with the run).
+        var afterFaultNs = TimeSpan.FromSeconds(9).Ticks * 100;
+        Assert.True(history.Any(e => e.Type == HistoryEventType.Ok && e.Function != HistoryFunction.Get && e.TimeNs > afterFaultNs),
+            $"no write succeeded after the fault:\n{output}");
+        return history;
+    }
+
+    /// <summary>Reads every key of the run once more after it, as one more process, and checks the whole
+    /// history: a write acknowledged during the run and then lost would make these reads non-linearizable.</summary>
+    private async Task AssertLinearizableWithFinalReadsAsync(List<HistoryEvent> history)
+    {
+        var extended = new List<HistoryEvent>(history);
+        var time = history.Max(e => e.TimeNs);
+        var process = history.Max(e => e.Process) + 1;
+        foreach (var key in history.Select(e => e.Key).Distinct().Order(StringComparer.Ordinal))
+        {
+            var get = await RunAsync("get", key);
+            Assert.True(get.ExitCode is 0 or 1, $"final read of {key}: exit {get.ExitCode}: {get.Error}");
+            var value = get.ExitCode == 0 ? get.Output.TrimEnd('\n') : null;
+            extended.Add(new HistoryEvent(process, HistoryEventType.Invoke, HistoryFunction.Get, key, null, null, ++time));
+            extended.Add(new HistoryEvent(process, HistoryEventType.Ok, HistoryFunction.Get, key, value, null, ++time));
+        }
+
+        var result = LinearizabilityChecker.Check(extended, TimeSpan.FromSeconds(60));
+
+        Assert.True(result.Verdict == CheckVerdict.Linearizable, result.Describe());
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> RunAsync(string verb, params string[] words)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await KvCommandLine.RunAsync(verb, [.. words, .. ClusterOption], output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}
