@@ -20,6 +20,7 @@ try
         "cluster" => ClusterCommand.Run(rest, output, error),
         "status" => StatusCommand.Run(rest, output, error),
         "check" => CheckCommand.Run(rest, output, error),
+        _ when FaultCommand.Verbs.Contains(args[0]) => FaultCommand.Run(args[0], rest, output, error),
         "bench" => BenchCommand.Run(rest, output),
         _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),
     };

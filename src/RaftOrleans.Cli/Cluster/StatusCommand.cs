@@ -62,7 +62,7 @@ public static class StatusCommand
 
     /// <summary>The cluster named by --client-config, else the one the launcher runs in --cluster-dir (or the
     /// default folder), else silo-config/client.json.</summary>
-    private static ClusterEndpoints FindCluster(CommandArguments arguments)
+    internal static ClusterEndpoints FindCluster(CommandArguments arguments)
     {
         if (arguments.Value("--client-config") is { } clientConfig)
         {
