@@ -41,6 +41,7 @@ public static class FaultCommand
             var edit = verb == "faults" ? null : ParseEdit(verb, arguments, nodes);
             if (verb == "faults" && arguments.Positional.Count > 0) throw new UsageException($"unexpected '{arguments.Positional[0]}'");
             var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", 2000));
+            CheckOnEmptyTable(edit);
 
             await using var client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettings());
             var held = await Task.WhenAll(nodes.Select(node => TryAsync(node, g => g.Get(), client.Client, timeout)));
@@ -144,6 +145,19 @@ public static class FaultCommand
                 return _ => NetworkFaultTable.None;
             default:
                 throw new UsageException($"unknown fault command '{verb}'");
+        }
+    }
+
+    /// <summary>Bad values (jitter above the delay, a node in two groups) fail here, before connecting.</summary>
+    private static void CheckOnEmptyTable(Func<NetworkFaultTable, NetworkFaultTable>? edit)
+    {
+        try
+        {
+            edit?.Invoke(NetworkFaultTable.None);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
         }
     }
 
