@@ -21,6 +21,9 @@ internal static class Help
               run a local cluster of silo processes, and kill, freeze or restart its nodes
         {Indent(StatusCommand.Usage)}
               one row per node: role, term, leader, commit and applied index (unreachable nodes say so)
+        {Indent(FaultCommand.Usage)}
+              inject network faults between Raft nodes (Raft traffic only; client calls are never touched);
+              they add up until heal; `faults` shows each node's table (`status` shows it under the table)
         {Indent(CheckCommand.Usage)}
               decide whether a recorded history is linearizable
         {Indent(KvRequest.Usage)}

@@ -15,4 +15,11 @@ public sealed record NodeStatus(
     [property: Id(7)] long LastLogIndex,
     /// <summary>Milliseconds since this node last heard from its leader (0 on the leader; null when
     /// it never heard from one).</summary>
-    [property: Id(8)] long? MillisecondsSinceLeaderContact);
+    [property: Id(8)] long? MillisecondsSinceLeaderContact)
+{
+    /// <summary>Version of the network fault table this node's silo enforces (0: none ever set).</summary>
+    [Id(9)] public long FaultsVersion { get; init; }
+
+    /// <summary>That table in one line ("none" when empty); see <see cref="NetworkFaultTable.Summary"/>.</summary>
+    [Id(10)] public string Faults { get; init; } = "none";
+}

@@ -23,6 +23,30 @@ public static class StatusTable
         {
             output.WriteLine($"{row.Node}: {row.Error}");
         }
+
+        WriteFaults(output, rows);
+    }
+
+    /// <summary>"network faults: ..." under the table: the one table every reachable node enforces, or each
+    /// node's when they differ (a node that missed a change catches up from its peers within seconds).</summary>
+    private static void WriteFaults(TextWriter output, IReadOnlyList<NodeStatusRow> rows)
+    {
+        var views = rows.Where(row => row.Status is not null)
+            .GroupBy(row => (row.Status!.FaultsVersion, row.Status.Faults))
+            .OrderByDescending(view => view.Key.FaultsVersion)
+            .ToArray();
+        if (views.Length == 1)
+        {
+            output.WriteLine($"network faults: {views[0].Key.Faults}");
+        }
+        else if (views.Length > 1)
+        {
+            output.WriteLine("network faults differ between nodes:");
+            foreach (var view in views)
+            {
+                output.WriteLine($"  {string.Join(",", view.Select(row => row.Node))}: v{view.Key.FaultsVersion} {view.Key.Faults}");
+            }
+        }
     }
 
     private static string[] Cells(NodeStatusRow row)
@@ -49,7 +73,8 @@ public static class StatusTable
     };
 
     /// <summary>[{ "node", "reachable", "role", "term", "leader", "commitIndex", "appliedIndex", "lastLogIndex",
-    /// "silo", "millisecondsSinceLeaderContact", "error" }, ...]; unknown values are null.</summary>
+    /// "silo", "millisecondsSinceLeaderContact", "error",
+    /// "faultsVersion", "faults" (the network fault table this node's silo enforces, in one line) }, ...]; unknown values are null.</summary>
     public static void WriteJson(TextWriter output, IReadOnlyList<NodeStatusRow> rows)
     {
         var objects = rows.Select(row => new
@@ -65,6 +90,8 @@ public static class StatusTable
             silo = row.Status?.Silo,
             millisecondsSinceLeaderContact = row.Status?.MillisecondsSinceLeaderContact,
             error = row.Error,
+            faultsVersion = row.Status?.FaultsVersion,
+            faults = row.Status?.Faults,
         });
         output.WriteLine(JsonSerializer.Serialize(objects, new JsonSerializerOptions { WriteIndented = true }));
     }

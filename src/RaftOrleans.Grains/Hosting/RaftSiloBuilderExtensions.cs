@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
+using RaftOrleans.Grains.Faults;
 using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
@@ -46,7 +47,20 @@ public static class RaftSiloBuilderExtensions
         builder.AddPlacementDirector<RaftNodePlacementStrategy, RaftNodePlacementDirector>();
         services.AddSingleton<RaftNodeActivator>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftNodeActivator>());
+        AddNetworkFaults(builder);
         return builder;
+    }
+
+    /// <summary>Fault injection between Raft nodes (`raftctl partition|isolate|drop|delay|heal`): this
+    /// silo's copy of the fault table, the grain the console sets it through, the pull from peers that
+    /// keeps it current, and the outgoing filter that enforces it on Raft deliveries only.</summary>
+    private static void AddNetworkFaults(ISiloBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<NetworkFaultState>();
+        services.AddSingleton<NetworkFaultSync>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NetworkFaultSync>());
+        builder.AddOutgoingGrainCallFilter<PeerTrafficFaultFilter>();
     }
 
     /// <summary>Creates the tables and query texts the "raft" storage provider needs (idempotent); run

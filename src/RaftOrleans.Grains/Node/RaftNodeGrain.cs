@@ -5,6 +5,7 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Faults;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
@@ -114,8 +115,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             : _lastLeaderContactTimestamp == 0 ? null
             : (long)Stopwatch.GetElapsedTime(_lastLeaderContactTimestamp).TotalMilliseconds;
         var role = Stopped ? "stopped" : RoleName(status.Role);
+        var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
-            status.AppliedIndex, status.LastLogIndex, sinceLeader));
+            status.AppliedIndex, status.LastLogIndex, sinceLeader) { FaultsVersion = faults.Version, Faults = faults.Summary });
     }
 
     public Task Deliver(WireMessage[] batch, CancellationToken cancellationToken)

@@ -1,0 +1,64 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using RaftOrleans.Contracts;
+
+namespace RaftOrleans.Grains.Faults;
+
+/// <summary>
+/// Applies the fault table to this silo's outgoing Raft deliveries and to nothing else: only calls of
+/// <see cref="IRaftNodeGrain.Deliver"/> (which only node grains make, to their peers) are touched;
+/// Propose, GetStatus, the fault grains' own calls and Orleans' system traffic pass straight through.
+/// The sender is this silo's node, the receiver the target grain's key.
+/// A blocked or dropped batch is not sent and the call returns as if it had been (a lossy network:
+/// Raft retries on its own). Dropping is per message; a delay holds the whole batch, and since a peer
+/// link has one batch in flight it behaves like a slow in-order link (later messages queue behind).
+/// </summary>
+internal sealed class PeerTrafficFaultFilter(RaftNodeSettings settings, NetworkFaultState state, ILogger<PeerTrafficFaultFilter> logger)
+    : IOutgoingGrainCallFilter
+{
+    private static readonly MethodInfo Deliver = typeof(IRaftNodeGrain).GetMethod(nameof(IRaftNodeGrain.Deliver))!;
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (context.InterfaceMethod != Deliver)
+        {
+            await context.Invoke();
+            return;
+        }
+
+        if (!state.Synced) return; // fail closed until this silo knows the faults in force
+        var faults = state.Current;
+        if (faults.IsEmpty)
+        {
+            await context.Invoke();
+            return;
+        }
+
+        var from = settings.NodeId;
+        var to = context.TargetId.Key.ToString()!;
+        if (faults.Blocks(from, to)) return;
+
+        var dropProbability = faults.DropProbability(from, to);
+        if (dropProbability > 0 && context.Request.GetArgument(0) is WireMessage[] batch)
+        {
+            var kept = batch.Where(_ => Random.Shared.NextDouble() >= dropProbability).ToArray();
+            if (kept.Length == 0) return;
+            if (kept.Length < batch.Length) context.Request.SetArgument(0, kept);
+        }
+
+        var delay = faults.SampleDelay(from, to, Random.Shared);
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.Request.GetCancellationToken());
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogDebug("Delivery {From} -> {To} timed out while held for an injected delay of {Delay}", from, to, delay);
+                throw;
+            }
+        }
+        await context.Invoke();
+    }
+}
