@@ -40,6 +40,13 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         _up.Remove(node);
     }
 
+    /// <summary>Sets network faults between the nodes through the console's own fault command.</summary>
+    public async Task<bool> FaultAsync(string verb, params string[] arguments)
+    {
+        var code = await FaultCommand.RunAsync(verb, [.. arguments, "--cluster-dir", launcher.ClusterDirectory], output, output);
+        return code == 0;
+    }
+
     /// <summary>The status of every node the demo believes is running.</summary>
     public async Task<IReadOnlyList<NodeStatusRow>> StatusAsync()
     {

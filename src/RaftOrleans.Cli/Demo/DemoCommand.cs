@@ -59,5 +59,6 @@ public static class DemoCommand
         await scenarios.ElectionAsync();
         await scenarios.ReplicationAsync();
         await scenarios.LogConflictsAsync();
+        await scenarios.PartitionAsync();
     }
 }

@@ -146,6 +146,58 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
             string.Join("; ", observed), replaced);
     }
 
+    public async Task PartitionAsync()
+    {
+        Begin("Partition");
+        foreach (var node in DemoCluster.AllNodes.Except(cluster.Up).ToList()) cluster.Start(node);
+        var old = await AllUpWithLeaderAsync("all five up");
+        if (old is null) return;
+        var partner = cluster.Up.First(n => n != old.Node);
+        var minority = new[] { old.Node, partner };
+        var majority = cluster.Up.Except(minority).ToArray();
+        Narrate($"cut the leader {old.Node} and {partner} off from {string.Join(", ", majority)}");
+        await cluster.FaultAsync("partition", string.Join(",", minority), string.Join(",", majority));
+
+        Narrate($"submit 2 commands to {old.Node}: a leader in a minority cannot commit");
+        var (applied, _) = await cluster.SubmitAsync(old.Node, 2, TimeSpan.FromSeconds(2));
+        var stranded = (await cluster.StatusAsync()).First(r => r.Node == old.Node).Status;
+        await Check("submit to the minority", "nothing applied", $"{applied} applied", applied == 0);
+
+        var fresh = await cluster.WaitForLeaderAsync(ElectionLimit, l => majority.Contains(l.Node));
+        await Check("partition", "the majority elects a new leader",
+            fresh is null ? "no leader" : $"{fresh.Node} leads in term {fresh.Term}", fresh is not null);
+        if (fresh is null) return;
+        Narrate($"submit 3 commands to {fresh.Node}");
+        (applied, _) = await cluster.SubmitAsync(fresh.Node, 3, CommandLimit);
+        await Check("submit to the majority", "3 applied", $"{applied} applied", applied == 3);
+
+        Narrate("heal the network: the old leader steps down and takes the new leader's log");
+        await cluster.FaultAsync("heal");
+        var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, fresh.Node, minority), ElectionLimit);
+        var observed = $"{old.Node} is {(await cluster.StatusAsync()).First(r => r.Node == old.Node).Status?.Role ?? "unreachable"}";
+        var replaced = caughtUp;
+        if (caughtUp && stranded is not null && stranded.LastLogIndex > stranded.CommitIndex)
+        {
+            var from = stranded.CommitIndex + 1;
+            var count = (int)(stranded.LastLogIndex - stranded.CommitIndex);
+            var terms = await cluster.LogTermsAsync(old.Node, from, count);
+            replaced = terms.All(t => t.Term > stranded.Term);
+            observed += $"; entries {from}..{from + count - 1} now of terms {string.Join(",", terms.Select(t => t.Term))}";
+        }
+        await Check("heal", "old leader follows; its uncommitted entries are gone", observed, replaced);
+
+        var follower = majority.First(n => n != fresh.Node);
+        var termBefore = (await cluster.StatusAsync()).First(r => r.Node == fresh.Node).Status?.Term;
+        Narrate($"isolate the follower {follower} for 3 s, then heal: with pre-vote it cannot depose the leader");
+        await cluster.FaultAsync("isolate", follower);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.FaultAsync("heal");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var after = DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority);
+        await Check($"isolate and heal {follower}", $"{fresh.Node} still leads in term {termBefore}",
+            after is null ? "no leader" : $"{after.Node} leads in term {after.Term}", after?.Node == fresh.Node && after.Term == termBefore);
+    }
+
     /// <summary>The closing table: one row per step, expected and observed.</summary>
     public void WriteSummary()
     {
