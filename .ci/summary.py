@@ -1,15 +1,34 @@
-"""Sum the closing lines of several `dotnet test` runs into one 'N passed, N failed, N skipped' line."""
+"""Sum the results of several `dotnet test` runs into one closing 'N passed, N failed, N skipped' line.
+
+Reads both forms the console logger prints: the one-line 'Passed!  - Failed: 0, Passed: 9, Skipped: 1'
+and the block after 'Total tests:' ('Passed: 9', 'Failed: 1', 'Skipped: 1') of the normal verbosity.
+"""
 import re
 import sys
 
 totals = {"passed": 0, "failed": 0, "skipped": 0}
-pattern = re.compile(r"(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)")
+one_line = re.compile(r"(?:Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)")
+block_line = re.compile(r"^\s*(Passed|Failed|Skipped):\s+(\d+)\s*$")
 for path in sys.argv[1:]:
+    found = {"passed": 0, "failed": 0, "skipped": 0}
+    in_block = False
     with open(path, encoding="utf-8", errors="replace") as log:
         for line in log:
-            match = pattern.search(line)
+            match = one_line.search(line)
             if match:
-                totals["failed"] += int(match.group(2))
-                totals["passed"] += int(match.group(3))
-                totals["skipped"] += int(match.group(4))
+                found = {"failed": int(match.group(1)), "passed": int(match.group(2)), "skipped": int(match.group(3))}
+                in_block = False
+                continue
+            if line.strip().startswith("Total tests:"):
+                in_block = True
+                found = {"passed": 0, "failed": 0, "skipped": 0}
+                continue
+            if in_block:
+                match = block_line.match(line)
+                if match:
+                    found[match.group(1).lower()] = int(match.group(2))
+                elif "Total time" in line:
+                    in_block = False
+    for key in totals:
+        totals[key] += found[key]
 print(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
