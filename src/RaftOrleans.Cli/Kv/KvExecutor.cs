@@ -46,6 +46,7 @@ public static class KvExecutor
                     return ExitCodes.Refused;
                 }
                 await output.WriteLineAsync(entry.Value);
+                if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
                 return ExitCodes.Done;
             case "del":
                 if (!await client.DeleteAsync(request.Key))
@@ -76,6 +77,7 @@ public static class KvExecutor
                 {
                     await output.WriteLineAsync($"(more than {request.Limit}; raise --limit)");
                 }
+                if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
                 return ExitCodes.Done;
             case "leader":
                 var leader = await client.FindLeaderAsync();
