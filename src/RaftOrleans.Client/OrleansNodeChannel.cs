@@ -115,6 +115,13 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
                 _disposed = true;
                 connecting = _connecting;
             }
+            if (!connecting.IsCompleted)
+            {
+                // A connect to a dead or frozen silo can run for its whole limit; the caller must not wait
+                // for it (a console command would otherwise exit seconds after printing its answer).
+                _ = connecting.ContinueWith(done => done.Result.DisposeAsync(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                return;
+            }
             try
             {
                 await (await connecting).DisposeAsync();
@@ -136,7 +143,13 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
                 ResponseTimeout = TimeSpan.FromSeconds(5),
                 OpenConnectionTimeout = TimeSpan.FromSeconds(1),
             };
-            return Task.Run(() => ClusterClientFactory.ConnectAsync(settings));
+            return Task.Run(async () =>
+            {
+                // A killed silo refuses TCP at once: say so now rather than after the connect limit.
+                if (await NodeStatusReader.TcpRefusalAsync(_node.Gateway, TimeSpan.FromSeconds(1), CancellationToken.None) is { } refusal)
+                    throw new ClusterUnreachableException(refusal);
+                return await ClusterClientFactory.ConnectAsync(settings);
+            });
         }
     }
 }

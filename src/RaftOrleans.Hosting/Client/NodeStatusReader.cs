@@ -70,7 +70,7 @@ public static class NodeStatusReader
     }
 
     /// <summary>Null when something listens on the gateway port, else why not.</summary>
-    private static async Task<string?> TcpRefusalAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<string?> TcpRefusalAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
