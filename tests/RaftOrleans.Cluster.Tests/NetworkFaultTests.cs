@@ -47,6 +47,11 @@ public sealed class NetworkFaultTests
         await using var cluster = await StartAsync();
         var oldLeader = await cluster.LeaderAsync();
         var followers = cluster.Nodes.Where(n => n != oldLeader).ToArray();
+        // The old leader's answers will be lost, so the new leader can never back up past an entry it lacks:
+        // cut only once every node holds the same, committed log.
+        await Poll.UntilAsync(() => cluster.StatusesAsync(),
+            s => s.Select(x => x.LastLogIndex).Distinct().Count() == 1 && s.All(x => x.CommitIndex == x.LastLogIndex),
+            TimeSpan.FromSeconds(10), "every node holding the same committed log", ClusterViews.Describe);
         await cluster.SetFaultsAsync(t => followers.Aggregate(t, (table, f) => table.WithOneWayCut(oldLeader, f)));
 
         var view = await Poll.UntilAsync(() => cluster.StatusesAsync(followers),
