@@ -21,15 +21,17 @@ public static class NodeStatusReader
     /// <summary>Each node through a client of its own whose only gateway is the node's own silo: a row says
     /// exactly whether silo nX answers. (One shared client would route a healthy node's call through
     /// whichever gateway Orleans picks for that grain, possibly a frozen silo that still accepts TCP.)
-    /// The client's start (slow on a cold, busy machine) has the cluster's connect limit; reaching the
-    /// node's gateway and the call have <paramref name="timeout"/>.</summary>
+    /// Reaching the node's gateway and the call each have <paramref name="timeout"/>; how long a client
+    /// may take to start is paced by the other nodes (see <see cref="ConnectPace"/>).</summary>
     public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(ClusterEndpoints cluster, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var rows = cluster.Nodes.Select(node => ReadThroughOwnGatewayAsync(cluster, node, timeout, cancellationToken));
+        var pace = new ConnectPace();
+        var rows = cluster.Nodes.Select(node => ReadThroughOwnGatewayAsync(cluster, node, pace, timeout, cancellationToken));
         return await Task.WhenAll(rows);
     }
 
-    private static async Task<NodeStatusRow> ReadThroughOwnGatewayAsync(ClusterEndpoints cluster, NodeEndpoint node, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<NodeStatusRow> ReadThroughOwnGatewayAsync(ClusterEndpoints cluster, NodeEndpoint node, ConnectPace pace,
+        TimeSpan timeout, CancellationToken cancellationToken)
     {
         var settings = new ClusterClientSettings
         {
@@ -41,22 +43,39 @@ public static class NodeStatusReader
             ResponseTimeout = timeout,
         };
         // A silo that is not running refuses TCP at once, while an Orleans client would retry it until its
-        // connect limit: ask the socket first. (A frozen silo still accepts TCP; the client's limits catch it.)
+        // connect limit: ask the socket first. (A frozen silo still accepts TCP: the kernel completes the
+        // handshake for a stopped process. The pace below catches it.)
         if (await TcpRefusalAsync(node.Gateway, timeout, cancellationToken) is { } refusal)
         {
             return new NodeStatusRow(node.Node, null, refusal);
         }
 
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var connecting = ClusterClientFactory.ConnectAsync(settings, abandon.Token);
+        var paceRunsOut = pace.GraceAfterFirstConnectAsync(timeout, abandon.Token);
+        if (await Task.WhenAny(connecting, paceRunsOut) != connecting)
+        {
+            abandon.Cancel();
+            StopWhenDone(connecting);
+            return new NodeStatusRow(node.Node, null,
+                $"gateway {node.Gateway} accepts connections but Orleans did not answer within {timeout.TotalMilliseconds:0} ms of the other nodes (frozen?)");
+        }
+
         ConnectedClusterClient client;
         try
         {
-            client = await ClusterClientFactory.ConnectAsync(settings, cancellationToken);
+            client = await connecting;
         }
         catch (ClusterUnreachableException)
         {
             return new NodeStatusRow(node.Node, null, $"gateway {node.Gateway} accepts connections but Orleans did not answer within {cluster.ConnectTimeout.TotalSeconds:0.#} s");
         }
+        finally
+        {
+            abandon.Cancel();
+        }
 
+        pace.Connected();
         try
         {
             return await ReadOneAsync(client.Client, node.Node, timeout, cancellationToken);
@@ -66,6 +85,33 @@ public static class NodeStatusReader
             // Not awaited: stopping a client can take its whole stop limit when the silo froze meanwhile,
             // and the answer is already here.
             _ = client.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>Stops an abandoned connect's client if it ever connects, and observes its failure otherwise.</summary>
+    private static void StopWhenDone(Task<ConnectedClusterClient> connecting) =>
+        _ = connecting.ContinueWith(
+            done => done.IsCompletedSuccessfully ? done.Result.DisposeAsync().AsTask() : Task.FromResult(done.Exception),
+            TaskScheduler.Default);
+
+    /// <summary>
+    /// Starting an Orleans client costs seconds on a cold, busy machine (host build, JIT), and the same for
+    /// every node's client, since they start together in one process. So an absolute limit on the connect
+    /// must be generous, and a frozen silo would cost it in full. Instead, the first client to connect shows
+    /// what starting costs here and now; a node that still has not answered its handshake
+    /// <c>grace</c> later is frozen, not slow. When no node connects at all (every silo frozen), the
+    /// cluster's connect limit still ends the wait.
+    /// </summary>
+    private sealed class ConnectPace
+    {
+        private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Connected() => _firstConnect.TrySetResult();
+
+        public async Task GraceAfterFirstConnectAsync(TimeSpan grace, CancellationToken cancellationToken)
+        {
+            await _firstConnect.Task.WaitAsync(cancellationToken);
+            await Task.Delay(grace, cancellationToken);
         }
     }
 
