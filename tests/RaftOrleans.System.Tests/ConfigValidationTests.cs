@@ -12,72 +12,64 @@ public sealed class ConfigValidationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    [Fact]
-    public async Task A_missing_file_is_named()
-    {
-        var missing = Path.Combine(_folder, "nope.json");
+    public static TheoryData<string> BadConfigurations =>
+    [
+        "missing file", "malformed JSON", "misspelt key", "bad port", "unknown storage kind", "bad override", "unreachable database",
+    ];
 
-        var (exitCode, errorLines) = await RunSiloAsync("--config", missing);
+    [Theory]
+    [MemberData(nameof(BadConfigurations))]
+    public async Task A_bad_configuration_stops_the_silo_with_one_line_naming_where(string badConfiguration)
+    {
+        var (siloArgs, lineMentions, secret) = Arrange(badConfiguration);
+
+        var (exitCode, errorLines) = await RunSiloAsync(siloArgs);
 
         Assert.NotEqual(0, exitCode);
         var line = Assert.Single(errorLines);
-        Assert.Contains(missing, line);
-        Assert.Contains("no such file", line);
+        foreach (var mention in lineMentions)
+        {
+            Assert.Contains(mention, line);
+        }
+        if (secret is not null)
+        {
+            Assert.DoesNotContain(secret, line);
+        }
     }
 
-    [Fact]
-    public async Task A_bad_port_names_the_file_and_the_key()
+    /// <summary>The silo's arguments for one bad configuration, what its one error line must mention, and a
+    /// secret it must not print.</summary>
+    private (string[] SiloArgs, string[] LineMentions, string? Secret) Arrange(string badConfiguration)
     {
-        var file = WriteConfig("bad-port.json", siloPort: "70000");
-
-        var (exitCode, errorLines) = await RunSiloAsync("--config", file);
-
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(errorLines);
-        Assert.Contains($"{file}: siloPort", line);
-        Assert.Contains("70000", line);
-    }
-
-    [Fact]
-    public async Task An_unknown_storage_kind_names_the_file_and_the_key()
-    {
-        var file = WriteConfig("bad-storage.json", storageKind: "mongodb");
-
-        var (exitCode, errorLines) = await RunSiloAsync("--config", file);
-
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(errorLines);
-        Assert.Contains($"{file}: storage.kind", line);
-        Assert.Contains("mongodb", line);
-    }
-
-    [Fact]
-    public async Task A_bad_override_names_the_option()
-    {
-        var file = WriteConfig("good.json");
-
-        var (exitCode, errorLines) = await RunSiloAsync("--config", file, "--gateway-port", "http");
-
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(errorLines);
-        Assert.Contains("option --gateway-port", line);
-        Assert.Contains("'http'", line);
-    }
-
-    [Fact]
-    public async Task An_unreachable_database_names_the_file_and_the_key()
-    {
-        // Port 1 on loopback: nothing listens there, the connection is refused at once.
-        var file = WriteConfig("unreachable.json", storageKind: "postgres",
-            storageConnection: "Host=127.0.0.1;Port=1;Username=raft;Password=secret-word;Database=raft;Timeout=3");
-
-        var (exitCode, errorLines) = await RunSiloAsync("--config", file);
-
-        Assert.NotEqual(0, exitCode);
-        var line = Assert.Single(errorLines);
-        Assert.Contains($"{file}: storage.connectionString", line);
-        Assert.Contains("127.0.0.1", line);
-        Assert.DoesNotContain("secret-word", line);
+        switch (badConfiguration)
+        {
+            case "missing file":
+                var missing = Path.Combine(_folder, "nope.json");
+                return (["--config", missing], [missing, "no such file"], null);
+            case "malformed JSON":
+                var malformed = Path.Combine(_folder, "malformed.json");
+                File.WriteAllText(malformed, "{ \"node\": \"n1\",\n  \"siloPort\": }");
+                return (["--config", malformed], [malformed, "not valid JSON (line 2)"], null);
+            case "misspelt key":
+                var misspelt = Path.Combine(_folder, "misspelt.json");
+                File.WriteAllText(misspelt, File.ReadAllText(WriteConfig("base.json")).Replace("\"gatewayPort\"", "\"gatwayPort\""));
+                return (["--config", misspelt], [$"{misspelt}: gatwayPort", "unknown key", "gatewayPort"], null);
+            case "bad port":
+                var badPort = WriteConfig("bad-port.json", siloPort: "70000");
+                return (["--config", badPort], [$"{badPort}: siloPort", "70000"], null);
+            case "unknown storage kind":
+                var badStorage = WriteConfig("bad-storage.json", storageKind: "mongodb");
+                return (["--config", badStorage], [$"{badStorage}: storage.kind", "mongodb"], null);
+            case "bad override":
+                return (["--config", WriteConfig("good.json"), "--gateway-port", "http"], ["option --gateway-port", "'http'"], null);
+            case "unreachable database":
+                // Port 1 on loopback: nothing listens there, the connection is refused at once.
+                var unreachable = WriteConfig("unreachable.json", storageKind: "postgres",
+                    storageConnection: "Host=127.0.0.1;Port=1;Username=raft;Password=secret-word;Database=raft;Timeout=3");
+                return (["--config", unreachable], [$"{unreachable}: storage.connectionString", "127.0.0.1"], "secret-word");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(badConfiguration), badConfiguration, "no such case");
+        }
     }
 
     private string WriteConfig(string name, string siloPort = "23301", string storageKind = "sqlite", string? storageConnection = null)
