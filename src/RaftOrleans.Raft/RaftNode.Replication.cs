@@ -118,10 +118,25 @@ public sealed partial class RaftNode
 
         if (append.PrevLogIndex < _log.Committed)
         {
-            // Everything up to our commit index is already known to match; answering with it lets a
-            // leader whose appends were duplicated or reordered move on.
-            Send(new AppendEntriesResponse(Id, append.From, Term, true, _log.Committed, 0, 0, 0, append.ReadContext));
-            return;
+            if (append.LastIndex <= _log.Committed)
+            {
+                // Everything up to our commit index is already known to match; answering with it lets a
+                // leader whose appends were duplicated or reordered move on.
+                Send(new AppendEntriesResponse(Id, append.From, Term, true, _log.Committed, 0, 0, 0, append.ReadContext));
+                return;
+            }
+            // The message reaches past our commit index. Our committed entries are in every later leader's
+            // log (Leader Completeness, §5.4), so they match the sender's: check and append only the part
+            // after them. (Answering with our commit index alone would do only if the answer got back; a
+            // follower whose answers are lost would never learn a newer commit index from a leader that
+            // keeps probing from below it.)
+            var committed = _log.Committed;
+            append = append with
+            {
+                PrevLogIndex = committed,
+                PrevLogTerm = _log.TermAt(committed) ?? throw new InvalidOperationException($"{Id}: no term for committed index {committed}"),
+                Entries = append.Entries.Skip((int)(committed - append.PrevLogIndex)).ToArray(),
+            };
         }
         var lastNew = _log.TryAppend(append.PrevLogIndex, append.PrevLogTerm, append.Entries);
         if (lastNew is { } matched)

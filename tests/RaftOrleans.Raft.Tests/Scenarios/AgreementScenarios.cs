@@ -46,6 +46,29 @@ public sealed class AgreementScenarios
         Assert.True(leader.Raft!.CommitIndex < result.Index);
     }
 
+    // A leader whose messages no longer reach anyone (one-way cut: it still hears them) is replaced, and
+    // though none of its answers gets back, it learns what the new leader commits: the new leader's
+    // probes carry the commit index, and nothing waits for the answers that never come.
+    [Theory]
+    [InlineData(13)]
+    [InlineData(113)]
+    [InlineData(213)]
+    public void OneWayCutLeaderStillLearnsTheCommitIndex(int seed)
+    {
+        var s = new Scenario(3, seed);
+        s.One(s.NewCommand(), 3, retry: false);
+        var oldLeader = s.CheckOneLeader();
+        foreach (var follower in s.Ids.Where(id => id != oldLeader.Id)) s.Cluster.BlockOneWay(oldLeader.Id, follower);
+
+        var others = s.Ids.Where(id => id != oldLeader.Id).ToArray();
+        var newLeader = s.CheckOneLeader(others);
+        var index = s.One(s.NewCommand(), 2, among: others);
+        // Time for a few heartbeats: committed is all it takes, nothing needs to be proposed after it.
+        var learned = s.Cluster.RunUntil(() => oldLeader.Raft!.CommitIndex >= index, 10 * E);
+        Assert.True(learned, $"the cut-off old leader never learned commit {index}: {s.Describe()}");
+        Assert.Equal(newLeader.Id, oldLeader.Raft!.Leader);
+    }
+
     // A crashed leader is replaced and the survivors agree; with two of three down nothing commits.
     [Fact]
     public void LeaderFailure()
