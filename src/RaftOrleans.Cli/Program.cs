@@ -6,6 +6,11 @@ using RaftOrleans.Cli.Kv;
 
 // raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
 // 2 usage error, 3 cluster unavailable or timed out.
+// One console connects an Orleans client per node at once, each building its own host (CPU-bound, some of it
+// blocking). On a 2-core machine the thread pool starts with 2 threads and adds one about every half second
+// when starved, so a node's 1.5 s status limit could run out while its completed connect waited for a thread.
+ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+ThreadPool.SetMinThreads(Math.Max(minWorkers, 32), Math.Max(minIo, 32));
 var output = Console.Out;
 var error = Console.Error;
 if (args.Length == 0 && !Console.IsInputRedirected && !Console.IsOutputRedirected)

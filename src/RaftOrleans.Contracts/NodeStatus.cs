@@ -22,4 +22,8 @@ public sealed record NodeStatus(
 
     /// <summary>That table in one line ("none" when empty); see <see cref="NetworkFaultTable.Summary"/>.</summary>
     [Id(10)] public string Faults { get; init; } = "none";
+
+    /// <summary>This activation of the node's grain: a new value means the node restarted (its silo, or
+    /// Orleans deactivated it) and rebuilt its state from storage.</summary>
+    [Id(11)] public string Activation { get; init; } = "";
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using RaftOrleans.Contracts;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 
@@ -38,6 +40,46 @@ public sealed class FailoverTests
         var all = await cluster.AssertLogsAgreeAsync(cluster.Nodes, target);
         Assert.Equal(Commands(afterFailover), Commands(all));
         Assert.Equal(oldLeader, (await cluster.Node(oldLeader).GetStatus()).Silo);
+    }
+
+    [Fact]
+    public async Task Killing_silos_leaves_the_nodes_on_the_other_silos_running_undisturbed()
+    {
+        await using var cluster = await RaftTestCluster.StartAsync(5);
+        var leader = await cluster.LeaderAsync();
+        var before = (await cluster.StatusesAsync()).ToDictionary(s => s.Node);
+        var followers = cluster.Nodes.Where(n => n != leader).ToArray();
+
+        // Two followers die: the other three keep their activations, and the leader its leadership.
+        var survivors = await KillAndAwaitDeathAsync(cluster, followers[..2], cluster.Nodes);
+        await cluster.ProposeAsync(Command("after-two-deaths"), survivors);
+        var after = (await cluster.StatusesAsync(survivors)).ToDictionary(s => s.Node);
+        foreach (var node in survivors)
+            Assert.True(before[node].Activation == after[node].Activation, $"{node} was restarted by the death of {followers[0]},{followers[1]}");
+        Assert.Equal(leader, after[leader].Leader);
+        Assert.Equal(before[leader].Term, after[leader].Term);
+
+        // The rest die too: wherever Orleans kept the leader's directory entry, the leader's grain stays.
+        survivors = await KillAndAwaitDeathAsync(cluster, followers[2..], survivors);
+        Assert.Equal(before[leader].Activation, (await cluster.Node(leader).GetStatus()).Activation);
+    }
+
+    /// <summary>Kills <paramref name="victims"/> and waits until every other silo sees them dead: that is
+    /// when Orleans' default grain directory would deactivate every grain whose entry a dead silo held.</summary>
+    private static async Task<string[]> KillAndAwaitDeathAsync(RaftTestCluster cluster, string[] victims, IEnumerable<string> running)
+    {
+        foreach (var victim in victims) await cluster.KillAsync(victim);
+        var survivors = running.Except(victims).ToArray();
+        await Poll.UntilAsync(() => Task.FromResult(survivors.Select(node => DeadIn(cluster, node, victims)).ToArray()),
+            views => views.All(dead => dead), TimeSpan.FromSeconds(30), $"{string.Join(",", survivors)} to see {string.Join(",", victims)} dead",
+            views => string.Join(", ", views));
+        return survivors;
+    }
+
+    private static bool DeadIn(RaftTestCluster cluster, string observer, IEnumerable<string> victims)
+    {
+        var view = cluster.Silo(observer).ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot;
+        return victims.All(victim => view.Members.Values.Any(member => member.Name == victim && member.Status == SiloStatus.Dead));
     }
 
     [Fact]

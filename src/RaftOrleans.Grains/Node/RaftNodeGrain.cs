@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
@@ -10,8 +11,8 @@ using RaftOrleans.Grains.Node;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
-using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
+using RaftOrleans.Raft;
 
 namespace RaftOrleans.Grains;
 
@@ -23,7 +24,7 @@ namespace RaftOrleans.Grains;
 /// awaits storage; safe because every core call happens synchronously between awaits, on the
 /// activation's single-threaded scheduler. Immovable and pinned to the silo named like its key.
 /// </summary>
-[Reentrant, Immovable, RaftNodePlacement]
+[Reentrant, Immovable, RaftNodePlacement, GrainDirectory(RaftSiloBuilderExtensions.NodeDirectoryName)]
 public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
 {
     /// <summary>Bounds the queue of undelivered incoming messages while the loop waits on storage.</summary>
@@ -117,7 +118,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         var role = Stopped ? "stopped" : RoleName(status.Role);
         var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
-            status.AppliedIndex, status.LastLogIndex, sinceLeader) { FaultsVersion = faults.Version, Faults = faults.Summary });
+            status.AppliedIndex, status.LastLogIndex, sinceLeader) { FaultsVersion = faults.Version, Faults = faults.Summary, Activation = GrainContext.ActivationId.ToString() });
     }
 
     public Task Deliver(WireMessage[] batch, CancellationToken cancellationToken)
@@ -200,6 +201,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     {
         if (Stopped) return;
         _stoppedReason = reason;
+        _logger.LogWarning("Raft node {Node} on silo {Silo} stops acting: {Reason}", NodeId, _silo.Name, reason);
         _ticker?.Dispose();
         foreach (var peer in _peers.Values) peer.Stop();
         while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);

@@ -26,7 +26,12 @@ public static class NodeStatusReader
     public static async Task<IReadOnlyList<NodeStatusRow>> ReadAsync(ClusterEndpoints cluster, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var pace = new ConnectPace();
-        var rows = cluster.Nodes.Select(node => ReadThroughOwnGatewayAsync(cluster, node, pace, timeout, cancellationToken));
+        // Task.Run: a loopback connect completes synchronously, and building a client host is slow, CPU-bound
+        // work; called inline, the nodes would be set up one after another and the last one judged on the
+        // others' pace while it had not even begun.
+        var rows = cluster.Nodes
+            .Select(node => Task.Run(() => ReadThroughOwnGatewayAsync(cluster, node, pace, timeout, cancellationToken), cancellationToken))
+            .ToArray();
         return await Task.WhenAll(rows);
     }
 
