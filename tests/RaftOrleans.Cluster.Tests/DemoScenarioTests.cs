@@ -12,8 +12,9 @@ namespace RaftOrleans.Cluster.Tests;
 /// </summary>
 public sealed class DemoScenarioTests
 {
-    // Election timeouts of 400-800 ms: check-quorum then lets a leader that lost its majority lead for at
-    // least 400 ms, which is when the scenarios hand it commands that must be appended but never commit.
+    // Election timeouts of 400-800 ms. Check-quorum (once per 400 ms) then lets a leader that lost its
+    // majority lead on for about 350 ms or more after the last answer of a lost peer: the window in which
+    // the log-conflict and partition scenarios hand it commands that must be appended but never commit.
     private const int ElectionTicks = 40;
     private const int TickIntervalMs = 10;
 
