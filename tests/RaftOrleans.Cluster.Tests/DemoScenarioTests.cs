@@ -97,8 +97,8 @@ public sealed class DemoScenarioTests
         foreach (var node in others) await cluster.KillAsync(node);
         var stranded = await StrandCommandsAsync(cluster, leader, committed, "uncommitted");
         // Replicated to two, the leader and its partner, which is all the old term's entries will ever reach.
-        await Poll.UntilAsync(() => cluster.Node(partner).GetStatus(), s => s.LastLogIndex == stranded.LastLogIndex,
-            TimeSpan.FromSeconds(5), $"{partner} to hold the uncommitted entries up to {stranded.LastLogIndex}", s => ClusterViews.Describe([s]));
+        await Poll.UntilAsync(() => cluster.Node(partner).GetStatus(), s => s.LastLogIndex == stranded.LastIndex,
+            TimeSpan.FromSeconds(5), $"{partner} to hold the uncommitted entries up to {stranded.LastIndex}", s => ClusterViews.Describe([s]));
 
         await cluster.KillAsync(leader);
         await cluster.KillAsync(partner);
@@ -107,13 +107,13 @@ public sealed class DemoScenarioTests
         Assert.True(fresh.Term > stranded.Term, $"{fresh.Node} leads in term {fresh.Term}, not after {stranded.Term}");
         var lastIndex = 0L;
         for (var i = 0; i < 3; i++) lastIndex = (await cluster.ProposeAsync(Command($"new-leader-{i}"), others)).Index;
-        Assert.True(lastIndex >= stranded.LastLogIndex, $"the new leader's log ends at {lastIndex}, before {stranded.LastLogIndex}");
+        Assert.True(lastIndex >= stranded.LastIndex, $"the new leader's log ends at {lastIndex}, before {stranded.LastIndex}");
 
         await cluster.RestartAsync(leader);
         await cluster.RestartAsync(partner);
         await cluster.CaughtUpAsync([leader, partner]);
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, lastIndex);
-        await AssertStrandedEntriesReplacedAsync(cluster, [leader, partner], stranded, "uncommitted", log);
+        await AssertStrandedEntriesReplacedAsync(cluster, [leader, partner], stranded, log);
         Assert.Equal(["committed-first", "new-leader-0", "new-leader-1", "new-leader-2"], Commands(log));
     }
 
@@ -140,7 +140,7 @@ public sealed class DemoScenarioTests
         var healed = await cluster.CaughtUpAsync(minority);
         Assert.Equal(fresh.Node, LeaderOf(healed).Node);
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, lastIndex);
-        await AssertStrandedEntriesReplacedAsync(cluster, minority, stranded, "minority", log);
+        await AssertStrandedEntriesReplacedAsync(cluster, minority, stranded, log);
         Assert.Equal(["before-partition", "majority-0", "majority-1", "majority-2"], Commands(log));
 
         // Pre-vote (§9.6): an isolated follower campaigns without raising its term, so when it comes back
@@ -149,7 +149,7 @@ public sealed class DemoScenarioTests
         var follower = majority.First(n => n != leading.Node);
         await cluster.SetFaultsAsync(t => t.WithIsolated(follower));
         await Poll.UntilAsync(() => cluster.Node(follower).GetStatus(), s => s.Role == "precandidate", TimeSpan.FromSeconds(5),
-            $"isolated {follower} to campaign", s => ClusterViews.Describe([s]));
+            $"isolated {follower} to campaign by pre-vote", s => ClusterViews.Describe([s]));
         await Poll.HoldsAsync(() => cluster.Node(follower).GetStatus(), s => s.Term == leading.Term && s.Role != "candidate",
             NoLeaderWindow, $"isolated {follower} to stay in term {leading.Term}, pre-voting only", s => ClusterViews.Describe([s]));
         await cluster.SetFaultsAsync(_ => NetworkFaultTable.None);
@@ -162,11 +162,11 @@ public sealed class DemoScenarioTests
     private static NodeStatus LeaderOf(IReadOnlyList<NodeStatus> statuses) => statuses.Single(s => s.Role == "leader");
 
     /// <summary>The running <paramref name="nodes"/>, fewer than a majority of five, campaign (one is seen
-    /// pre-voting) and yet none becomes leader over several election timeouts.</summary>
+    /// pre-voting or voting) and yet none becomes leader over several election timeouts.</summary>
     private static async Task CampaignsButElectsNoLeaderAsync(RaftTestCluster cluster, IReadOnlyCollection<string> nodes)
     {
         var described = string.Join(",", nodes);
-        await Poll.UntilAsync(() => cluster.StatusesAsync(nodes), s => s.Any(n => n.Role == "precandidate"), TimeSpan.FromSeconds(5),
+        await Poll.UntilAsync(() => cluster.StatusesAsync(nodes), s => s.Any(n => n.Role is "precandidate" or "candidate"), TimeSpan.FromSeconds(5),
             $"one of {described} to campaign", ClusterViews.Describe);
         await Poll.HoldsAsync(() => cluster.StatusesAsync(nodes), s => s.All(n => n.Role != "leader"), NoLeaderWindow,
             $"no leader among {described}", ClusterViews.Describe);
@@ -189,36 +189,41 @@ public sealed class DemoScenarioTests
         applied.Add(command);
     }
 
+    /// <summary>Uncommitted entries a leader appended in <see cref="Term"/> at <see cref="FirstIndex"/>..<see cref="LastIndex"/>,
+    /// holding commands named <see cref="Prefix"/>-0, -1, -2.</summary>
+    private sealed record StrandedEntries(long FirstIndex, long LastIndex, long Term, string Prefix);
+
     /// <summary>Hands three commands at once to <paramref name="leader"/>, which has lost its majority but
-    /// does not know yet: it appends them, and none can commit, so each proposal ends Unknown. Returns the
-    /// leader's status with those entries appended after its commit index.</summary>
-    private static async Task<NodeStatus> StrandCommandsAsync(RaftTestCluster cluster, string leader, long committed, string prefix)
+    /// does not know yet: it appends them right after <paramref name="committed"/>, and none can commit, so
+    /// each proposal ends Unknown.</summary>
+    private static async Task<StrandedEntries> StrandCommandsAsync(RaftTestCluster cluster, string leader, long committed, string prefix)
     {
         var replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
             ReachAsync(() => cluster.Node(leader).Propose(Command($"{prefix}-{i}")))));
         Assert.All(replies, reply => Assert.Equal(ProposeStatus.Unknown, reply.Status));
-        var stranded = await ReachAsync(() => cluster.Node(leader).GetStatus());
-        Assert.True(stranded.CommitIndex == committed && stranded.LastLogIndex == committed + 3,
-            $"{leader} was expected to hold 3 uncommitted entries after commit {committed}: {ClusterViews.Describe([stranded])}");
-        return stranded;
+        Assert.Equal([committed + 1, committed + 2, committed + 3], replies.Select(r => r.Index).Order());
+        var term = Assert.Single(replies.Select(r => r.Term).Distinct());
+        var status = await ReachAsync(() => cluster.Node(leader).GetStatus());
+        Assert.True(status.CommitIndex == committed && status.LastLogIndex == committed + 3,
+            $"{leader} was expected to hold 3 uncommitted entries after commit {committed}: {ClusterViews.Describe([status])}");
+        return new StrandedEntries(committed + 1, committed + 3, term, prefix);
     }
 
     /// <summary>The indexes that held the stranded, uncommitted entries now hold the new leader's committed
     /// entries, of a later term, on every returning node; no stranded command was committed anywhere.</summary>
     private static async Task AssertStrandedEntriesReplacedAsync(RaftTestCluster cluster, IReadOnlyCollection<string> returning,
-        NodeStatus stranded, string strandedPrefix, CommittedEntry[] agreedLog)
+        StrandedEntries stranded, CommittedEntry[] agreedLog)
     {
-        var from = stranded.CommitIndex + 1;
-        var count = (int)(stranded.LastLogIndex - stranded.CommitIndex);
-        var newLeaders = agreedLog.Skip((int)from - 1).Take(count).ToArray();
+        var count = (int)(stranded.LastIndex - stranded.FirstIndex + 1);
+        var newLeaders = agreedLog.Skip((int)stranded.FirstIndex - 1).Take(count).ToArray();
         Assert.Equal(count, newLeaders.Length);
         Assert.All(newLeaders, e => Assert.True(e.Term > stranded.Term, $"entry {e.Index} is of term {e.Term}, not after {stranded.Term}"));
         foreach (var node in returning)
         {
-            var held = await ReachAsync(() => cluster.Node(node).ReadCommittedLog(from, count));
+            var held = await ReachAsync(() => cluster.Node(node).ReadCommittedLog(stranded.FirstIndex, count));
             Assert.Equal(newLeaders.Select(e => (e.Index, e.Term, e.Kind, Convert.ToHexString(e.Data))),
                 held.Select(e => (e.Index, e.Term, e.Kind, Convert.ToHexString(e.Data))));
         }
-        Assert.DoesNotContain(Commands(agreedLog), c => c.StartsWith(strandedPrefix, StringComparison.Ordinal));
+        Assert.DoesNotContain(Commands(agreedLog), c => c.StartsWith(stranded.Prefix, StringComparison.Ordinal));
     }
 }
