@@ -54,4 +54,15 @@ public static class ClusterViews
             return last;
         }, reply => reply.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(15), "an applied proposal", r => r?.ToString() ?? "none");
     }
+
+    /// <summary>Waits until <paramref name="nodes"/> hold everything the leader holds: the same last log
+    /// index and commit index as the node that leads; returns the statuses seen.</summary>
+    public static Task<IReadOnlyList<NodeStatus>> CaughtUpAsync(this RaftTestCluster cluster, IReadOnlyCollection<string> nodes,
+        TimeSpan? deadline = null) =>
+        Poll.UntilAsync(() => cluster.StatusesAsync(),
+            statuses => statuses.Where(s => s.Role == "leader").ToArray() is [var leader]
+                        && nodes.All(n => statuses.FirstOrDefault(s => s.Node == n) is { } status
+                                          && status.Leader == leader.Node && status.Term == leader.Term
+                                          && status.LastLogIndex == leader.LastLogIndex && status.CommitIndex == leader.CommitIndex),
+            deadline ?? TimeSpan.FromSeconds(15), $"{string.Join(",", nodes)} to hold the leader's last and commit index", Describe);
 }

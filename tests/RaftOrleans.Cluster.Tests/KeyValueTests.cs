@@ -3,6 +3,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
 using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
+using static RaftOrleans.Cluster.Tests.TransportRetry;
 
 namespace RaftOrleans.Cluster.Tests;
 
@@ -102,24 +103,6 @@ public sealed class KeyValueTests
         // A stale read still answers, from what it applied.
         var stale = await ReachAsync(() => cluster.Node(leader).Read(Query(new GetOperation("k")), allowStale: true));
         Assert.Equal("old", Result(stale).Entry?.Value);
-    }
-
-    /// <summary>The test client may still route through a gateway of a silo just killed; that is a transport
-    /// failure before the node was reached, not an answer, so it is retried (the node's answers are what
-    /// the test judges).</summary>
-    private static async Task<T> ReachAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (attempt < 20 && e is Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException)
-            {
-                await Task.Delay(250);
-            }
-        }
     }
 
     [Fact]

@@ -33,4 +33,35 @@ public static class Poll
             await Task.Delay(20);
         }
     }
+
+    /// <summary>The negative counterpart of <see cref="UntilAsync{T}"/>, for outcomes that are an absence
+    /// ("no leader is elected"): polls for the whole <paramref name="period"/> and fails at the first
+    /// observation that breaks <paramref name="holds"/>, saying what it saw. Observations that fail count
+    /// as nothing seen, not as a break.</summary>
+    public static async Task HoldsAsync<T>(Func<Task<T>> observe, Func<T, bool> holds, TimeSpan period, string expected,
+        Func<T, string>? describe = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var observations = 0;
+        while (clock.Elapsed < period)
+        {
+            T seen;
+            try
+            {
+                seen = await observe();
+            }
+            catch (Exception)
+            {
+                await Task.Delay(20);
+                continue;
+            }
+            observations++;
+            if (!holds(seen))
+                Assert.Fail(
+                    $"after {clock.Elapsed.TotalSeconds:0.##} s expected {expected} to hold for {period.TotalSeconds:0.#} s; " +
+                    $"saw: {(describe is not null ? describe(seen) : seen?.ToString())}");
+            await Task.Delay(20);
+        }
+        if (observations == 0) Assert.Fail($"no observation succeeded in {period.TotalSeconds:0.#} s while checking {expected}");
+    }
 }

@@ -41,15 +41,20 @@ public sealed class RaftTestCluster : IAsyncDisposable
 
     public InProcessSiloHandle Silo(string nodeId) => _silos[nodeId];
 
-    /// <summary>Starts <paramref name="nodeCount"/> silos. <paramref name="storage"/> maps a node and
-    /// the cluster's data folder to its storage (default: one SQLite file per node);
+    /// <summary>Starts a cluster of <paramref name="nodeCount"/> voters n1..nN. <paramref name="storage"/> maps
+    /// a node and the cluster's data folder to its storage (default: one SQLite file per node);
     /// <paramref name="configure"/> adds per-silo services (e.g. a failing storage);
-    /// <paramref name="tune"/> adjusts each node's settings.</summary>
+    /// <paramref name="tune"/> adjusts each node's settings. <paramref name="startFirst"/> names the silos
+    /// to start now (default: all); the other voters exist only in the configuration until
+    /// <see cref="StartNodeAsync"/> starts them, as when an operator brings up a cluster node by node.</summary>
     public static async Task<RaftTestCluster> StartAsync(int nodeCount,
         Func<string, string, RaftStorageSettings>? storage = null, Action<string, ISiloBuilder>? configure = null,
-        Func<RaftNodeSettings, RaftNodeSettings>? tune = null)
+        Func<RaftNodeSettings, RaftNodeSettings>? tune = null, IReadOnlyCollection<string>? startFirst = null)
     {
         var nodes = Enumerable.Range(1, nodeCount).Select(i => $"n{i}").ToArray();
+        var first = startFirst ?? nodes;
+        if (first.Count == 0 || first.Except(nodes).Any())
+            throw new ArgumentException($"startFirst ({string.Join(",", first)}) must name some of {string.Join(",", nodes)}", nameof(startFirst));
         var dataDirectory = Path.Combine(Path.GetTempPath(), "raft-cluster-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
         storage ??= (node, dir) => new RaftStorageSettings
@@ -61,10 +66,10 @@ public sealed class RaftTestCluster : IAsyncDisposable
         foreach (var node in nodes)
         {
             await RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(result._storageOf(node), CancellationToken.None);
-            result._namesOfNextSilos.Enqueue(node);
+            if (first.Contains(node)) result._namesOfNextSilos.Enqueue(node);
         }
 
-        var builder = new InProcessTestClusterBuilder((short)nodeCount);
+        var builder = new InProcessTestClusterBuilder((short)first.Count);
         // Rows are keyed by service id: a shared PostgreSQL database must not hand one test's nodes
         // another test's state.
         builder.Options.ServiceId = "raft-test-" + Guid.NewGuid().ToString("N");
@@ -97,9 +102,13 @@ public sealed class RaftTestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a new silo for <paramref name="node"/>, on the same storage as before.</summary>
-    public async Task RestartAsync(string node)
+    public Task RestartAsync(string node) => StartNodeAsync(node);
+
+    /// <summary>Starts the silo of <paramref name="node"/>, which is not running: never started yet, or killed.</summary>
+    public async Task StartNodeAsync(string node)
     {
-        if (_silos.ContainsKey(node)) throw new InvalidOperationException($"silo {node} is still running");
+        if (!Nodes.Contains(node)) throw new ArgumentException($"{node} is not a voter of this cluster ({string.Join(",", Nodes)})", nameof(node));
+        if (_silos.ContainsKey(node)) throw new InvalidOperationException($"silo {node} is already running");
         _namesOfNextSilos.Enqueue(node);
         var silo = await Cluster.StartAdditionalSiloAsync();
         _silos[node] = silo;
