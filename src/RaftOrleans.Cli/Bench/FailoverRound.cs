@@ -140,6 +140,13 @@ public sealed class FailoverRound(ClusterLauncher launcher, BenchClusterSettings
         var endpoints = launcher.State.Endpoints();
         while (started.Elapsed < CatchUpLimit)
         {
+            var state = launcher.State;
+            if (!SiloProcess.IsRunning(state, state.Node(node)))
+            {
+                // A silo starved of CPU can be declared dead by the others and stop itself.
+                throw new LauncherException($"{node} exited while catching up; see {state.LogFile(node)}");
+            }
+
             var rows = await NodeStatusReader.ReadAsync(endpoints, NodeStatusReader.DefaultTimeout, cancellation);
             var restarted = rows.Single(row => row.Node == node).Status;
             var leader = rows.Select(row => row.Status).FirstOrDefault(status => status?.Role == "leader");
