@@ -65,6 +65,12 @@ public static class BenchClusterCommand
         {
             if (!settings.UseExisting)
             {
+                // Checked here, not left to Up: the finally below must never stop a cluster this run did not start.
+                if (ClusterState.TryLoad(launcher.ClusterDirectory) is { } previous && previous.Nodes.Any(node => SiloProcess.IsRunning(previous, node)))
+                {
+                    throw new LauncherException($"a cluster is running in {launcher.ClusterDirectory}; measure it with --existing --cluster-dir {launcher.ClusterDirectory}, or stop it first");
+                }
+
                 started = true;
                 launcher.Up(settings.Cluster);
             }
