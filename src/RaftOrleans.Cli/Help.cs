@@ -1,3 +1,4 @@
+using RaftOrleans.Cli.Bench;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Commands;
@@ -17,6 +18,9 @@ internal static class Help
               run a deterministic simulated cluster and check Raft's safety properties
           {BenchCommand.Usage}
               measure the pure core's cost per committed entry
+        {Indent(BenchClusterCommand.Usage)}
+              measure a real cluster: write throughput and latency at several client counts, linearizable
+              reads, and failover (leader killed: time to a new leader, write gap); tables, CSV and SVG plots
         {Indent(ClusterCommand.Usage)}
               run a local cluster of silo processes, and kill, freeze or restart its nodes
         {Indent(StatusCommand.Usage)}

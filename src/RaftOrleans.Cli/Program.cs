@@ -34,7 +34,7 @@ try
         "status" => StatusCommand.Run(rest, output, error),
         "check" => CheckCommand.Run(rest, output, error),
         _ when FaultCommand.Verbs.Contains(args[0]) => FaultCommand.Run(args[0], rest, output, error),
-        "bench" => BenchCommand.Run(rest, output),
+        "bench" => BenchCommand.Run(rest, output, error),
         "put" or "get" or "del" or "cas" or "list" or "leader" => await KvCommandLine.RunAsync(args[0], rest, output, error),
         "repl" => await KvPrompt.RunAsync(rest, Console.In, output, error),
         "load" => await LoadCommand.RunAsync(rest, output, error),

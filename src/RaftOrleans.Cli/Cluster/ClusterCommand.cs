@@ -83,24 +83,29 @@ public static class ClusterCommand
 
     private static async Task UpAsync(ClusterLauncher launcher, CommandArguments arguments, TextWriter output)
     {
+        launcher.Up(UpOptionsFrom(arguments, ClusterLauncher.DefaultBasePort) with { Fresh = arguments.Has("--fresh") });
+        await output.WriteLineAsync("raftctl: waiting for a leader...");
+        var rows = await launcher.WaitForLeaderAsync(TimeSpan.FromSeconds(90));
+        StatusTable.Write(output, rows);
+    }
+
+    /// <summary>--nodes, --storage, --postgres (default $RAFTCTL_POSTGRES) and --base-port, shared by every
+    /// command that starts a cluster of its own.</summary>
+    public static UpOptions UpOptionsFrom(CommandArguments arguments, int defaultBasePort)
+    {
         var storageText = arguments.Value("--storage") ?? "sqlite";
         if (!DatabaseKinds.TryParse(storageText, out var storage))
         {
             throw new UsageException($"--storage {storageText}: choose sqlite or postgres");
         }
 
-        var options = new UpOptions
+        return new UpOptions
         {
             Nodes = arguments.Int("--nodes", 3),
             Storage = storage,
             PostgresConnection = arguments.Value("--postgres") ?? Environment.GetEnvironmentVariable("RAFTCTL_POSTGRES"),
-            Fresh = arguments.Has("--fresh"),
-            BasePort = arguments.Int("--base-port", ClusterLauncher.DefaultBasePort),
+            BasePort = arguments.Int("--base-port", defaultBasePort),
         };
-        launcher.Up(options);
-        await output.WriteLineAsync("raftctl: waiting for a leader...");
-        var rows = await launcher.WaitForLeaderAsync(TimeSpan.FromSeconds(90));
-        StatusTable.Write(output, rows);
     }
 
     private static string Node(CommandArguments arguments) =>

@@ -1,17 +1,20 @@
 using System.Diagnostics;
+using RaftOrleans.Cli.Bench;
 using RaftOrleans.Simulation;
 
 namespace RaftOrleans.Cli.Commands;
 
-/// <summary>`raftctl bench core`: the pure core's throughput and CPU cost per committed entry.</summary>
+/// <summary>`raftctl bench core`: the pure core's throughput and CPU cost per committed entry;
+/// `raftctl bench cluster`: a real cluster's throughput, latency and failover (<see cref="BenchClusterCommand"/>).</summary>
 public static class BenchCommand
 {
     public const string Usage = "raftctl bench core [--entries N] [--batch N] [--bytes N]";
 
-    public static int Run(string[] args, TextWriter output)
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (args is ["cluster", .. var rest]) return BenchClusterCommand.Run(rest, output, error);
         var options = new Options(args, ["entries", "batch", "bytes"], []);
-        if (options.Positionals is not ["core"]) throw new UsageException($"usage: {Usage}");
+        if (options.Positionals is not ["core"]) throw new UsageException($"usage: {Usage}\n       {BenchClusterCommand.Usage.Trim()}");
         var batch = options.GetInt("batch", 100, 1, 100_000);
         var entries = options.GetInt("entries", 2_000_000, batch, int.MaxValue);
         var bytes = options.GetInt("bytes", 100, 0, 1 << 20);

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client;
+using RaftOrleans.Hosting.Configuration;
+
+namespace RaftOrleans.Cli.Bench;
+
+/// <summary>
+/// `raftctl bench cluster`: throughput, latency and failover time of a real cluster of silo processes,
+/// measured through the client library as an application would see them. Starts its own cluster on fresh
+/// data (or uses a running one with --existing) and stops what it started on exit, Ctrl-C included.
+/// Prints the tables and writes CSV files and SVG plots into --out.
+/// </summary>
+public static class BenchClusterCommand
+{
+    public const string Usage = """
+        raftctl bench cluster [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
+                                [--existing] [--cluster-dir DIR] [--out DIR] [--seconds S] [--clients 1,4,16,64]
+                                [--value-bytes N] [--read-clients C] [--failover-rounds N] [--failover-clients C]
+        """;
+
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true; // let RunAsync's finally stop the silos
+            error.WriteLine("raftctl bench: interrupted, stopping");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            return RunAsync(args, output, error, cancellation.Token).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <param name="prebuiltSiloDll">See <see cref="ClusterLauncher"/> (the tests pass their own build).</param>
+    /// <returns>0 measured, 1 a phase measured nothing or a failover did not recover, 2 usage, 130 interrupted.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation, string? prebuiltSiloDll = null)
+    {
+        var root = RepositoryRoot.Find();
+        BenchClusterSettings settings;
+        try
+        {
+            settings = BenchClusterSettings.Parse(new CommandArguments(args, BenchClusterSettings.ValueOptions, BenchClusterSettings.Flags), root);
+        }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"raftctl bench cluster: {e.Message}");
+            await error.WriteLineAsync($"usage: {Usage}");
+            return 2;
+        }
+
+        // Progress goes to stderr, so stdout holds only the tables.
+        var launcher = new ClusterLauncher(root, settings.ClusterDirectory, error, prebuiltSiloDll);
+        var started = false;
+        try
+        {
+            if (!settings.UseExisting)
+            {
+                // Checked here, not left to Up: the finally below must never stop a cluster this run did not start.
+                if (ClusterState.TryLoad(launcher.ClusterDirectory) is { } previous && previous.Nodes.Any(node => SiloProcess.IsRunning(previous, node)))
+                {
+                    throw new LauncherException($"a cluster is running in {launcher.ClusterDirectory}; measure it with --existing --cluster-dir {launcher.ClusterDirectory}, or stop it first");
+                }
+
+                started = true;
+                launcher.Up(settings.Cluster);
+            }
+
+            await launcher.WaitForLeaderAsync(StartLimit, cancellation);
+            foreach (var node in launcher.State.Nodes)
+            {
+                await launcher.WaitUntilAnswersAsync(node.Node, StartLimit, cancellation);
+            }
+
+            return await MeasureAsync(launcher, settings, output, error, cancellation) ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return 130;
+        }
+        catch (Exception e) when (e is LauncherException or ConfigException)
+        {
+            await error.WriteLineAsync($"raftctl bench cluster: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (started)
+            {
+                launcher.Down();
+            }
+        }
+    }
+
+    private static async Task<bool> MeasureAsync(ClusterLauncher launcher, BenchClusterSettings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var state = launcher.State;
+        var caption = $"{state.Nodes.Count} nodes, {state.StorageKind}";
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var value = new string('v', settings.ValueBytes);
+        var clock = Stopwatch.StartNew();
+        var writes = new List<LatencySummary>();
+        LatencySummary? reads = null;
+        await using (var channel = new OrleansNodeChannel(state.Endpoints()))
+        {
+            var clients = new ClosedLoopClients(channel, FailoverRound.WriterOptions, clock);
+            await output.WriteLineAsync($"bench cluster: {caption}; closed-loop clients, {settings.PhaseDuration.TotalSeconds:0.#} s per level, " +
+                                        $"puts of {settings.ValueBytes}-byte values, latency per operation as the client saw it");
+            BenchReport.WriteThroughputHeader(output);
+            foreach (var level in settings.ClientLevels)
+            {
+                var samples = await RunPhaseAsync(clients, level, settings.PhaseDuration,
+                    (client, index, n) => client.PutAsync(Key(runId, index, n), value), cancellation);
+                writes.Add(Summarise("write", level, samples));
+                BenchReport.WriteThroughputRow(output, writes[^1]);
+            }
+
+            if (settings.ReadClients > 0)
+            {
+                // Reads of keys the first level wrote; a linearizable get is a ReadIndex round on the leader.
+                var samples = await RunPhaseAsync(clients, settings.ReadClients, settings.PhaseDuration,
+                    (client, _, n) => client.GetAsync(Key(runId, 0, n)), cancellation);
+                reads = Summarise("read", settings.ReadClients, samples);
+                BenchReport.WriteThroughputRow(output, reads);
+            }
+        }
+
+        var rounds = new List<FailoverResult>();
+        if (settings.FailoverRounds > 0)
+        {
+            await output.WriteLineAsync();
+            await output.WriteLineAsync($"failover: {settings.FailoverClients} writers; SIGKILL of the leader; elected = until the survivors agree on a new leader; " +
+                                        "write gap = no write succeeded; then the node restarts and catches up");
+            BenchReport.WriteFailoverHeader(output);
+            var round = new FailoverRound(launcher, settings, clock, error, cancellation);
+            for (var number = 1; number <= settings.FailoverRounds; number++)
+            {
+                rounds.Add(await round.RunAsync(number, runId));
+                BenchReport.WriteFailoverRow(output, rounds[^1]);
+            }
+
+            BenchReport.WriteFailoverSummary(output, rounds);
+        }
+
+        var files = BenchReport.Save(settings.OutputDirectory, caption, writes, reads, rounds);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"written: {string.Join(", ", files)}");
+        var measuredAll = writes.All(phase => phase.Operations > 0) && (reads is null || reads.Operations > 0);
+        var recoveredAll = rounds.All(r => r.LeaderElectedMs is not null && r.GapMs is not null && r.CatchUpSeconds is not null);
+        if (!measuredAll || !recoveredAll)
+        {
+            await error.WriteLineAsync("raftctl bench cluster: a phase had no successful operation or a failover did not recover (see the tables)");
+        }
+
+        return measuredAll && recoveredAll;
+    }
+
+    /// <summary>Each client writes its own 64 keys in turn, so the store stays small however long the run.</summary>
+    private static string Key(string runId, int clientIndex, long n) => $"bench-{runId}/c{clientIndex}/k{n % 64}";
+
+    private static async Task<IReadOnlyList<WriteSample>> RunPhaseAsync(ClosedLoopClients clients, int level, TimeSpan duration,
+        ClosedLoopClients.Operation operation, CancellationToken cancellation)
+    {
+        var samples = await clients.RunAsync(level, operation, duration, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        return samples;
+    }
+
+    private static LatencySummary Summarise(string kind, int clients, IReadOnlyList<WriteSample> samples)
+    {
+        var seconds = samples.Count == 0 ? 0 : (samples.Max(s => s.EndMs) - samples.Min(s => s.StartMs)) / 1000;
+        return LatencySummary.Of(kind, clients, samples.Where(s => s.Succeeded).Select(s => s.LatencyMs).ToList(),
+            samples.Count(s => !s.Succeeded), seconds);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using RaftOrleans.Client;
+
+namespace RaftOrleans.Cli.Bench;
+
+/// <summary>
+/// Closed-loop clients: each runs one operation, waits for its answer, and at once runs the next, so the
+/// offered load is the number of clients and latency is what one caller waits. Every client is a
+/// <see cref="RaftKvClient"/> of its own (its own session and leader cache) on a shared channel, as an
+/// application's many callers would be. Timestamps are on the benchmark's one clock.
+/// </summary>
+public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOptions options, Stopwatch clock)
+{
+    /// <summary>One client's operation number <c>n</c>; throws when the operation did not succeed.</summary>
+    public delegate Task Operation(RaftKvClient client, int clientIndex, long n);
+
+    /// <summary>Runs <paramref name="clients"/> clients for <paramref name="duration"/> (null: until
+    /// <paramref name="stop"/> fires); an operation in flight at the end still finishes (within the client's
+    /// deadline), so the last answers are not cut off as errors. Every client first runs one unmeasured
+    /// operation, which opens its session and finds the leader; the measured loops start together after that.</summary>
+    public async Task<IReadOnlyList<WriteSample>> RunAsync(int clients, Operation operation, TimeSpan? duration, CancellationToken stop)
+    {
+        var kvClients = Enumerable.Range(0, clients).Select(index => new RaftKvClient(channel, options with { Seed = index })).ToArray();
+        await Task.WhenAll(kvClients.Select((client, index) => TryAsync(() => operation(client, index, 0))));
+        using var measured = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        if (duration is { } limit)
+        {
+            measured.CancelAfter(limit);
+        }
+
+        var perClient = await Task.WhenAll(kvClients.Select((client, index) => Task.Run(async () =>
+        {
+            var samples = new List<WriteSample>();
+            for (long n = 1; !measured.IsCancellationRequested; n++)
+            {
+                var startMs = clock.Elapsed.TotalMilliseconds;
+                var succeeded = await TryAsync(() => operation(client, index, n));
+                samples.Add(new WriteSample(startMs, clock.Elapsed.TotalMilliseconds, succeeded));
+            }
+
+            return samples;
+        })));
+        return perClient.SelectMany(samples => samples).OrderBy(sample => sample.EndMs).ToList();
+    }
+
+    private static async Task<bool> TryAsync(Func<Task> run)
+    {
+        try
+        {
+            await run();
+            return true;
+        }
+        catch (Exception e) when (e is not KvRequestException)
+        {
+            // Unavailable, timed out, answer lost: in a benchmark all of them are simply "not a success".
+            // An invalid request is a bug in the benchmark and must not pass as an error count.
+            return false;
+        }
+    }
+}
