@@ -31,3 +31,11 @@ public sealed class NodeUnreachableException(string node, string reason, Excepti
 {
     public string Node { get; } = node;
 }
+
+/// <summary>The connection to the node's silo broke while the call was in flight (its silo was killed): the
+/// request may or may not have arrived, so a write's outcome is unknown until a retry settles it.</summary>
+public sealed class NodeConnectionLostException(string node)
+    : Exception($"node {node}: the connection to its silo broke while the call was in flight")
+{
+    public string Node { get; } = node;
+}

@@ -25,22 +25,30 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
 
     public IReadOnlyList<string> Nodes { get; }
 
-    public async Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken)
-    {
-        var grain = await Connection(node).GrainAsync(cancellationToken);
-        return await grain.Propose(command).WaitAsync(cancellationToken);
-    }
+    public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
+        CallAsync(node, grain => grain.Propose(command), cancellationToken);
 
-    public async Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
-    {
-        var grain = await Connection(node).GrainAsync(cancellationToken);
-        return await grain.Read(KvCommandCodec.EncodeOperation(query), allowStale).WaitAsync(cancellationToken);
-    }
+    public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken) =>
+        CallAsync(node, grain => grain.Read(KvCommandCodec.EncodeOperation(query), allowStale), cancellationToken);
 
-    public async Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken)
+    public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) =>
+        CallAsync(node, grain => grain.GetStatus(), cancellationToken);
+
+    /// <summary>One call, ended early when the connection to the node's silo breaks: Orleans would keep it
+    /// waiting for its response timeout, which after a leader's silo is killed means seconds of no writes
+    /// for a client that could already be talking to the new leader.</summary>
+    private async Task<T> CallAsync<T>(string node, Func<IRaftNodeGrain, Task<T>> call, CancellationToken cancellationToken)
     {
-        var grain = await Connection(node).GrainAsync(cancellationToken);
-        return await grain.GetStatus().WaitAsync(cancellationToken);
+        var (grain, connectionLost) = await Connection(node).GrainAsync(cancellationToken);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionLost);
+        try
+        {
+            return await call(grain).WaitAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (connectionLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new NodeConnectionLostException(node);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -72,15 +80,21 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             _connecting = ConnectAsync();
         }
 
-        public async Task<IRaftNodeGrain> GrainAsync(CancellationToken cancellationToken)
+        /// <summary>The node's grain and a token that fires when the client loses its silo; a client that lost
+        /// it is replaced (in the background) by a fresh connect.</summary>
+        public async Task<(IRaftNodeGrain Grain, CancellationToken ConnectionLost)> GrainAsync(CancellationToken cancellationToken)
         {
             Task<ConnectedClusterClient> connecting;
             bool first;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_connecting.IsFaulted || _connecting.IsCanceled)
+                if (_connecting.IsFaulted || _connecting.IsCanceled || LostItsSilo(_connecting))
                 {
+                    if (LostItsSilo(_connecting))
+                    {
+                        _ = _connecting.Result.DisposeAsync().AsTask();
+                    }
                     _firstConnect = false;
                     _connecting = ConnectAsync();
                 }
@@ -95,7 +109,7 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             try
             {
                 var client = await connecting.WaitAsync(cancellationToken);
-                return client.Client.GetGrain<IRaftNodeGrain>(_node.Node);
+                return (client.Client.GetGrain<IRaftNodeGrain>(_node.Node), client.AllGatewaysLost);
             }
             catch (OperationCanceledException) when (!connecting.IsCompleted)
             {
@@ -106,6 +120,9 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
                 throw new NodeUnreachableException(_node.Node, e.Message, e);
             }
         }
+
+        private static bool LostItsSilo(Task<ConnectedClusterClient> connecting) =>
+            connecting.IsCompletedSuccessfully && connecting.Result.AllGatewaysLost.IsCancellationRequested;
 
         public async ValueTask DisposeAsync()
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
@@ -54,6 +55,27 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster) : IClassFixture<Kv
         Assert.Equal(2, tooLarge.ExitCode);
         Assert.Single(tooLarge.Error.Trim().Split('\n'));
         Assert.Equal("actual", (await RunAsync("get", "cas-key")).Output.Trim());
+    }
+
+    [Fact]
+    public async Task A_call_waiting_on_a_silo_that_gets_killed_ends_as_connection_lost_not_as_a_timeout()
+    {
+        await cluster.EnsureHealthyAsync();
+        var rows = await cluster.StatusAsync();
+        var leader = TestCluster.AgreedLeader(rows, ClusterSize) ?? throw new InvalidOperationException("no leader");
+        var victim = rows.First(row => row.Node != leader).Node;
+        await using var channel = new OrleansNodeChannel(cluster.Launcher.State.Endpoints());
+        await channel.GetStatusAsync(victim, CancellationToken.None); // connected to the victim's silo
+
+        cluster.Launcher.Pause(victim); // frozen: the call below waits...
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var pending = channel.GetStatusAsync(victim, patience.Token);
+        cluster.Launcher.Kill(victim); // ...until the socket closes
+
+        // Orleans alone would end it only at the client's response timeout, as a TimeoutException.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => pending);
+        Assert.IsType<NodeConnectionLostException>(error);
+        Assert.False(patience.IsCancellationRequested);
     }
 
     [Fact]

@@ -31,8 +31,12 @@ public static class ClusterClientFactory
         });
         builder.Logging.ClearProviders();
         configureLogging?.Invoke(builder.Logging);
+        var gateways = new GatewayWatch();
         builder.UseOrleansClient(client =>
         {
+            client.AddGatewayCountChangedHandler((_, change) =>
+                gateways.OnGatewayCountChanged(change.NumberOfConnectedGateways, change.PreviousNumberOfConnectedGateways));
+            client.AddClusterConnectionLostHandler((_, _) => gateways.Lost());
             client.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = settings.ClusterId;
@@ -79,6 +83,6 @@ public static class ClusterClientFactory
             throw;
         }
 
-        return new ConnectedClusterClient(host, host.Services.GetRequiredService<IClusterClient>());
+        return new ConnectedClusterClient(host, host.Services.GetRequiredService<IClusterClient>(), gateways);
     }
 }
