@@ -47,12 +47,12 @@ public sealed record BenchClusterSettings
             UseExisting = existing,
             ClusterDirectory = arguments.Value("--cluster-dir") ?? defaultDirectory,
             OutputDirectory = arguments.Value("--out") ?? "bench-results",
-            PhaseDuration = TimeSpan.FromSeconds(Number(arguments, "--seconds", 5, 0.2, 3600)),
+            PhaseDuration = TimeSpan.FromSeconds(arguments.Double("--seconds", 5, 0.2, 3600)),
             ClientLevels = Levels(arguments.Value("--clients")),
-            ValueBytes = Whole(arguments, "--value-bytes", 100, 1, 1 << 20),
-            ReadClients = Whole(arguments, "--read-clients", 16, 0, 1000),
-            FailoverRounds = Whole(arguments, "--failover-rounds", 5, 0, 100),
-            FailoverClients = Whole(arguments, "--failover-clients", 4, 1, 1000),
+            ValueBytes = arguments.Int("--value-bytes", 100, 1, 1 << 20),
+            ReadClients = arguments.Int("--read-clients", 16, 0, 1000),
+            FailoverRounds = arguments.Int("--failover-rounds", 5, 0, 100),
+            FailoverClients = arguments.Int("--failover-clients", 4, 1, 1000),
         };
     }
 
@@ -69,24 +69,5 @@ public sealed record BenchClusterSettings
                 : throw new UsageException($"--clients {text}: a comma-separated list of whole numbers from 1 to 1000"))
             .Distinct().Order().ToList();
         return levels.Count > 0 ? levels : throw new UsageException("--clients needs at least one level");
-    }
-
-    private static int Whole(CommandArguments arguments, string option, int fallback, int min, int max)
-    {
-        var value = arguments.Int(option, fallback);
-        return value >= min && value <= max ? value : throw new UsageException($"{option} must be from {min} to {max}, not {value}");
-    }
-
-    private static double Number(CommandArguments arguments, string option, double fallback, double min, double max)
-    {
-        var text = arguments.Value(option);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new UsageException($"{option} must be a number from {min} to {max}, not '{text}'");
     }
 }

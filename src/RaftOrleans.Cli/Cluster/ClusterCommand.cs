@@ -63,7 +63,7 @@ public static class ClusterCommand
                     StatusTable.Write(output, [row]);
                     return 0;
                 case "logs":
-                    return Logs(launcher, Node(arguments), arguments.Int("--lines", 100), output, error);
+                    return Logs(launcher, Node(arguments), arguments.Int("--lines", 100, 1, 1_000_000), output, error);
                 default:
                     throw new UsageException($"unknown cluster command '{verb}'");
             }
@@ -101,10 +101,10 @@ public static class ClusterCommand
 
         return new UpOptions
         {
-            Nodes = arguments.Int("--nodes", 3),
+            Nodes = arguments.Int("--nodes", 3, 1, 99),
             Storage = storage,
             PostgresConnection = arguments.Value("--postgres") ?? Environment.GetEnvironmentVariable("RAFTCTL_POSTGRES"),
-            BasePort = arguments.Int("--base-port", defaultBasePort),
+            BasePort = arguments.Int("--base-port", defaultBasePort, 1, 65535),
         };
     }
 

@@ -40,7 +40,7 @@ public static class FaultCommand
             // Parse before connecting, so a typo costs nothing.
             var edit = verb == "faults" ? null : ParseEdit(verb, arguments, nodes);
             if (verb == "faults" && arguments.Positional.Count > 0) throw new UsageException($"unexpected '{arguments.Positional[0]}'");
-            var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", 2000));
+            var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", 2000, 1, 600_000));
             CheckOnEmptyTable(edit);
 
             await using var client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettings());

@@ -27,7 +27,7 @@ public static class StatusCommand
                 throw new UsageException($"unexpected '{arguments.Positional[0]}'");
             }
 
-            var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)NodeStatusReader.DefaultTimeout.TotalMilliseconds));
+            var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)NodeStatusReader.DefaultTimeout.TotalMilliseconds, 1, 600_000));
             var cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
             var rows = await NodeStatusReader.ReadAsync(cluster, timeout);
             if (arguments.Has("--json"))

@@ -13,11 +13,11 @@ public static class BenchCommand
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         if (args is ["cluster", .. var rest]) return BenchClusterCommand.Run(rest, output, error);
-        var options = new Options(args, ["entries", "batch", "bytes"], []);
-        if (options.Positionals is not ["core"]) throw new UsageException($"usage: {Usage}\n       {BenchClusterCommand.Usage.Trim()}");
-        var batch = options.GetInt("batch", 100, 1, 100_000);
-        var entries = options.GetInt("entries", 2_000_000, batch, int.MaxValue);
-        var bytes = options.GetInt("bytes", 100, 0, 1 << 20);
+        var options = new CommandArguments(args, new HashSet<string> { "--entries", "--batch", "--bytes" }, new HashSet<string>());
+        if (options.Positional is not ["core"]) throw new UsageException($"usage: {Usage}\n       {BenchClusterCommand.Usage.Trim()}");
+        var batch = options.Int("--batch", 100, 1, 100_000);
+        var entries = options.Int("--entries", 2_000_000, batch, int.MaxValue);
+        var bytes = options.Int("--bytes", 100, 0, 1 << 20);
 
         // Warm up the JIT on a separate cluster so the measured run is steady state.
         new CoreBenchmark(3, bytes).Run(200, batch);

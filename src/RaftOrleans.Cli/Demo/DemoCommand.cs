@@ -12,9 +12,9 @@ public static class DemoCommand
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var options = new Options(args, ["base-port"], ["keep"]);
-        if (options.Positionals.Count > 0) throw new UsageException($"unexpected argument '{options.Positionals[0]}'; usage: {Usage}");
-        var basePort = options.GetInt("base-port", DefaultBasePort, 1024, 65000);
+        var options = new CommandArguments(args, new HashSet<string> { "--base-port" }, new HashSet<string> { "--keep" });
+        if (options.Positional.Count > 0) throw new UsageException($"unexpected argument '{options.Positional[0]}'; usage: {Usage}");
+        var basePort = options.Int("--base-port", DefaultBasePort, 1024, 65000);
         var root = RepositoryRoot.Find();
         var launcher = new ClusterLauncher(root, Path.Combine(root, ".raftctl", "demo"), output);
         using var cancellation = new CancellationTokenSource();
@@ -25,7 +25,7 @@ public static class DemoCommand
             cancellation.Cancel();
         };
         Console.CancelKeyPress += onCtrlC;
-        var stopOnExit = !options.Has("keep");
+        var stopOnExit = !options.Has("--keep");
         try
         {
             output.WriteLine("raftctl demo: a fresh five-node cluster on SQLite; every step is checked against what Raft requires");

@@ -34,11 +34,7 @@ public sealed class KvConnection : IAsyncDisposable
     public static KvConnection Open(CommandArguments arguments, RaftKvClientOptions? defaults = null)
     {
         var options = defaults ?? new RaftKvClientOptions();
-        var timeoutMs = arguments.Int("--timeout-ms", (int)options.OverallDeadline.TotalMilliseconds);
-        if (timeoutMs < 1)
-        {
-            throw new UsageException("--timeout-ms must be positive");
-        }
+        var timeoutMs = arguments.Int("--timeout-ms", (int)options.OverallDeadline.TotalMilliseconds, 1, 3_600_000);
         options = options with { OverallDeadline = TimeSpan.FromMilliseconds(timeoutMs) };
         ClusterEndpoints cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
         // A connect can never be allowed to outlast the operation waiting for it.

@@ -133,7 +133,7 @@ internal sealed record LoadSettings(int Clients, TimeSpan Duration, int Keys, st
             TimeSpan.FromSeconds(Required(arguments, "--seconds", 1, 86_400)),
             Required(arguments, "--keys", 1, 1_000_000),
             arguments.Value("--history") ?? throw new UsageException("--history FILE is required"),
-            arguments.Int("--seed", Environment.TickCount & 0xffff));
+            arguments.Int("--seed", Environment.TickCount & 0xffff, 0, int.MaxValue));
     }
 
     private static int Required(CommandArguments arguments, string option, int min, int max)
@@ -142,7 +142,6 @@ internal sealed record LoadSettings(int Clients, TimeSpan Duration, int Keys, st
         {
             throw new UsageException($"{option} is required");
         }
-        var value = arguments.Int(option, 0);
-        return value >= min && value <= max ? value : throw new UsageException($"{option} must be from {min} to {max}, not {value}");
+        return arguments.Int(option, 0, min, max);
     }
 }

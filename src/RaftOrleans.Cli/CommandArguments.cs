@@ -1,8 +1,9 @@
 using System.Globalization;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Cli;
 
-/// <summary>"--name value" options and "--flag" switches after a command, with one-line errors.</summary>
+/// <summary>"--name value" options and "--flag" switches after a command, refusing any option it was not
+/// told about, with one-line errors. The one parser of every raftctl command.</summary>
 public sealed class CommandArguments
 {
     private readonly Dictionary<string, string?> options = new(StringComparer.Ordinal);
@@ -45,7 +46,7 @@ public sealed class CommandArguments
 
     public string? Value(string option) => options.TryGetValue(option, out var value) ? value : null;
 
-    public int Int(string option, int fallback)
+    public int Int(string option, int fallback, int min, int max)
     {
         var text = Value(option);
         if (text is null)
@@ -53,8 +54,21 @@ public sealed class CommandArguments
             return fallback;
         }
 
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
             ? number
-            : throw new UsageException($"{option} {text}: not a whole number");
+            : throw new UsageException($"{option} must be a whole number from {min} to {max}, not '{text}'");
+    }
+
+    public double Double(string option, double fallback, double min, double max)
+    {
+        var text = Value(option);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : throw new UsageException($"{option} must be a number from {min} to {max}, not '{text}'");
     }
 }
