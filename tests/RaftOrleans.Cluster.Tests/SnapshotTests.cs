@@ -115,7 +115,7 @@ public sealed class SnapshotTests
 
         await cluster.KillAsync(follower);
         var others = cluster.Nodes.Where(n => n != follower).ToArray();
-        var lastIndex = await WriteAsync(cluster, expected, 10, 140, others);
+        var lastIndex = await WriteAsync(cluster, expected, 10, 70, others);
         // The leader no longer holds the entries right after the follower's log: only a snapshot helps.
         await Poll.UntilAsync(() => cluster.StatusesAsync(others),
             s => s.Count == 2 && s.All(n => n.FirstLogIndex > lastBeforeKill + 1 && n.AppliedIndex >= lastIndex),
