@@ -28,7 +28,9 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     Task<ProposeReply> Read(byte[] query, bool allowStale);
 
     /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
-    /// on, as this node holds them (for log comparison in tests and tools).</summary>
+    /// on, as this node holds them (for log comparison in tests and tools). Entries compacted into a
+    /// snapshot are not held any more: the answer then starts at the first held index (see
+    /// <see cref="NodeStatus.FirstLogIndex"/>).</summary>
     [ResponseTimeout("00:00:05")]
     Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries);
 }

@@ -26,4 +26,11 @@ public sealed record NodeStatus(
     /// <summary>This activation of the node's grain: a new value means the node restarted (its silo, or
     /// Orleans deactivated it) and rebuilt its state from storage.</summary>
     [Id(11)] public string Activation { get; init; } = "";
+
+    /// <summary>Index of the last entry covered by this node's latest snapshot (taken here or received
+    /// from a leader); 0 before the first.</summary>
+    [Id(12)] public long SnapshotIndex { get; init; }
+
+    /// <summary>The first log index this node still holds; entries before it were compacted into a snapshot.</summary>
+    [Id(13)] public long FirstLogIndex { get; init; } = 1;
 }

@@ -105,6 +105,10 @@ public static class SiloProgram
         TickIntervalMs = config.TickIntervalMs,
         ElectionTicks = config.ElectionTicks,
         HeartbeatTicks = config.HeartbeatTicks,
+        SnapshotThresholdEntries = config.SnapshotThresholdEntries,
+        SnapshotThresholdBytes = config.SnapshotThresholdBytes,
+        SnapshotTrailingEntries = config.SnapshotTrailingEntries,
+        SnapshotChunkBytes = config.SnapshotChunkBytes,
         Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
     };
 

@@ -53,6 +53,21 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return Task.CompletedTask;
     }
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-        throw new NotSupportedException("the Raft store never clears");
+    /// <summary>Deletes the row if it still has the given ETag, as the ClearStorageKey scripts do.</summary>
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (FailWritesOf is not null && stateName.StartsWith(FailWritesOf, StringComparison.Ordinal))
+            throw new IOException($"injected failure clearing {stateName}");
+        lock (_rows)
+        {
+            if (!_rows.TryGetValue((stateName, grainId), out var row) || row.Version.ToString() != grainState.ETag)
+                throw new InconsistentStateException($"version conflict clearing {stateName}: held {grainState.ETag}");
+            _rows.TryRemove((stateName, grainId), out _);
+            grainState.ETag = (row.Version + 1).ToString();
+            grainState.RecordExists = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    public IReadOnlyList<string> StateNames => _rows.Keys.Select(k => k.Item1).Order(StringComparer.Ordinal).ToArray();
 }

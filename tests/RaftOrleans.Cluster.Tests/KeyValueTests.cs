@@ -14,11 +14,11 @@ public sealed class KeyValueTests
     private static Task<RaftTestCluster> StartKvClusterAsync() =>
         RaftTestCluster.StartAsync(3, configure: (_, silo) => silo.UseKeyValueStateMachine());
 
-    private static byte[] Command(KvOperation operation) => KvCommandCodec.Encode(KvCommand.Unsessioned(operation));
+    internal static byte[] Command(KvOperation operation) => KvCommandCodec.Encode(KvCommand.Unsessioned(operation));
 
-    private static byte[] Query(KvOperation operation) => KvCommandCodec.EncodeOperation(operation);
+    internal static byte[] Query(KvOperation operation) => KvCommandCodec.EncodeOperation(operation);
 
-    private static KvResult Result(ProposeReply reply) =>
+    internal static KvResult Result(ProposeReply reply) =>
         KvResultCodec.Decode(reply.Result ?? throw new InvalidOperationException($"no result in {reply}"));
 
     private static async Task<(ProposeReply Reply, KvResult Result)> WriteAsync(RaftTestCluster cluster, byte[] command)

@@ -15,6 +15,7 @@ public sealed class ConfigValidationTests : IDisposable
     public static TheoryData<string> BadConfigurations =>
     [
         "missing file", "malformed JSON", "misspelt key", "bad port", "unknown storage kind", "bad override", "unreachable database",
+        "oversized snapshot chunk", "negative snapshot trailing entries",
     ];
 
     [Theory]
@@ -67,14 +68,22 @@ public sealed class ConfigValidationTests : IDisposable
                 var unreachable = WriteConfig("unreachable.json", storageKind: "postgres",
                     storageConnection: "Host=127.0.0.1;Port=1;Username=raft;Password=secret-word;Database=raft;Timeout=3");
                 return (["--config", unreachable], [$"{unreachable}: storage.connectionString", "127.0.0.1"], "secret-word");
+            case "oversized snapshot chunk":
+                var bigChunk = WriteConfig("big-chunk.json", raftExtra: "\"snapshotThresholdEntries\": 500, \"snapshotChunkBytes\": 99999999");
+                return (["--config", bigChunk], [$"{bigChunk}: raft.snapshotChunkBytes", "99999999"], null);
+            case "negative snapshot trailing entries":
+                return (["--config", WriteConfig("good.json"), "--snapshot-trailing-entries", "-5"],
+                    ["option --snapshot-trailing-entries", "'-5'"], null);
             default:
                 throw new ArgumentOutOfRangeException(nameof(badConfiguration), badConfiguration, "no such case");
         }
     }
 
-    private string WriteConfig(string name, string siloPort = "23301", string storageKind = "sqlite", string? storageConnection = null)
+    private string WriteConfig(string name, string siloPort = "23301", string storageKind = "sqlite", string? storageConnection = null,
+        string? raftExtra = null)
     {
         var connection = storageConnection is null ? "" : $", \"connectionString\": \"{storageConnection}\"";
+        var raft = raftExtra is null ? "" : ", " + raftExtra;
         var path = Path.Combine(_folder, name);
         File.WriteAllText(path, $$"""
             {
@@ -83,7 +92,7 @@ public sealed class ConfigValidationTests : IDisposable
               "gatewayPort": 23311,
               "dataDir": "data",
               "storage": { "kind": "{{storageKind}}"{{connection}} },
-              "raft": { "voters": ["n1", "n2", "n3"] }
+              "raft": { "voters": ["n1", "n2", "n3"]{{raft}} }
             }
             """);
         return path;

@@ -7,7 +7,7 @@ namespace RaftOrleans.Cli.Cluster;
 /// <summary>The `raftctl status` output: an aligned table, or a JSON array for scripts and tests.</summary>
 public static class StatusTable
 {
-    private static readonly string[] Header = ["NODE", "SILO", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST-LOG", "CONTACT"];
+    private static readonly string[] Header = ["NODE", "SILO", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST-LOG", "SNAPSHOT", "CONTACT"];
 
     public static void Write(TextWriter output, IReadOnlyList<NodeStatusRow> rows)
     {
@@ -53,13 +53,13 @@ public static class StatusTable
     {
         if (row.Status is not { } s)
         {
-            return [row.Node, "-", "unreachable", "-", "-", "-", "-", "-", "-"];
+            return [row.Node, "-", "unreachable", "-", "-", "-", "-", "-", "-", "-"];
         }
 
         return
         [
             s.Node, s.Silo, s.Role, Number(s.Term), s.Leader ?? "-", Number(s.CommitIndex), Number(s.AppliedIndex),
-            Number(s.LastLogIndex), Contact(s.MillisecondsSinceLeaderContact),
+            Number(s.LastLogIndex), Number(s.SnapshotIndex), Contact(s.MillisecondsSinceLeaderContact),
         ];
     }
 
@@ -74,6 +74,7 @@ public static class StatusTable
 
     /// <summary>[{ "node", "reachable", "role", "term", "leader", "commitIndex", "appliedIndex", "lastLogIndex",
     /// "silo", "millisecondsSinceLeaderContact", "error",
+    /// "snapshotIndex" (last entry of the node's latest snapshot, 0: none), "firstLogIndex" (first entry still held),
     /// "faultsVersion", "faults" (the network fault table this node's silo enforces, in one line) }, ...]; unknown values are null.</summary>
     public static void WriteJson(TextWriter output, IReadOnlyList<NodeStatusRow> rows)
     {
@@ -92,6 +93,8 @@ public static class StatusTable
             error = row.Error,
             faultsVersion = row.Status?.FaultsVersion,
             faults = row.Status?.Faults,
+            snapshotIndex = row.Status?.SnapshotIndex,
+            firstLogIndex = row.Status?.FirstLogIndex,
         });
         output.WriteLine(JsonSerializer.Serialize(objects, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -32,6 +32,25 @@ public sealed record RaftNodeSettings
     /// this many entries) plus the new entries, whatever the length of the log.</summary>
     public int LogSegmentEntries { get; init; } = 32;
 
+    /// <summary>Take a snapshot of the state machine once this many entries were applied since the last
+    /// one; the log before it is then deleted from storage (keeping <see cref="SnapshotTrailingEntries"/>
+    /// in memory) and a restart replays only what follows it.</summary>
+    public long SnapshotThresholdEntries { get; init; } = 10_000;
+
+    /// <summary>...or once this many bytes of entries were appended since the last one.</summary>
+    public long SnapshotThresholdBytes { get; init; } = 64L << 20;
+
+    /// <summary>Entries a snapshot leaves in the node's in-memory log, so that a follower slightly behind
+    /// catches up from the log instead of receiving the whole snapshot.</summary>
+    public int SnapshotTrailingEntries { get; init; } = 1_000;
+
+    /// <summary>A snapshot travels to a follower (InstallSnapshot) and is stored in chunks of at most
+    /// this many bytes, so no single message or row grows with the state machine.</summary>
+    public int SnapshotChunkBytes { get; init; } = 512 * 1024;
+
+    /// <summary>Bounds <see cref="SnapshotChunkBytes"/>: far below Orleans' message size limit.</summary>
+    public const int MaxSnapshotChunkBytes = 16 << 20;
+
     /// <summary>Timeout of one delivery to a peer: the minimum election timeout. Deliveries only enqueue
     /// at the receiver, so a call that takes longer means the peer is unreachable, frozen or starved;
     /// the batch is dropped and the pump moves on to newer messages.</summary>
@@ -50,6 +69,14 @@ public sealed record RaftNodeSettings
         if (ReadTimeoutMs is < 1 or > 4500)
             throw new ArgumentException($"RaftNodeSettings.ReadTimeoutMs ({ReadTimeoutMs}) must be in [1, 4500]: below Read's 5 s response timeout");
         if (LogSegmentEntries < 2) throw new ArgumentException("RaftNodeSettings.LogSegmentEntries must be at least 2");
+        if (SnapshotThresholdEntries < 1)
+            throw new ArgumentException($"RaftNodeSettings.SnapshotThresholdEntries ({SnapshotThresholdEntries}) must be positive");
+        if (SnapshotThresholdBytes < 1)
+            throw new ArgumentException($"RaftNodeSettings.SnapshotThresholdBytes ({SnapshotThresholdBytes}) must be positive");
+        if (SnapshotTrailingEntries < 0)
+            throw new ArgumentException($"RaftNodeSettings.SnapshotTrailingEntries ({SnapshotTrailingEntries}) must not be negative");
+        if (SnapshotChunkBytes is < 1 or > MaxSnapshotChunkBytes)
+            throw new ArgumentException($"RaftNodeSettings.SnapshotChunkBytes ({SnapshotChunkBytes}) must be in [1, {MaxSnapshotChunkBytes}]");
         if (Storage is null) throw new ArgumentException("RaftNodeSettings.Storage is required");
         Storage.Validate();
     }

@@ -11,7 +11,7 @@ namespace RaftOrleans.Grains.KeyValue;
 /// </summary>
 public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMachine
 {
-    private readonly KvStateMachine _store = new(options);
+    private KvStateMachine _store = new(options);
 
     /// <summary>The store, for tests and diagnostics on the node's own scheduler.</summary>
     public KvStateMachine Store => _store;
@@ -50,9 +50,16 @@ public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMa
             return command; // applies as InvalidCommand on every replica
         }
     }
+
+    /// <summary>Keys, revisions, the clock and the client sessions (<see cref="KvStateMachine.TakeSnapshot"/>):
+    /// a replica restored without its sessions would apply a retried command twice.</summary>
+    public byte[] TakeSnapshot() => _store.TakeSnapshot();
+
+    public void RestoreSnapshot(byte[] snapshot) => _store = KvStateMachine.Restore(snapshot, _store.Options);
 }
 
-/// <summary>Gives every node activation a fresh, empty key-value store; it is rebuilt by replaying the log.</summary>
+/// <summary>Gives every node activation a fresh, empty key-value store; the node restores it from its
+/// snapshot and replays the log after it.</summary>
 public sealed class KvNodeStateMachineFactory(KvOptions? options = null) : IRaftStateMachineFactory
 {
     public IRaftStateMachine Create(string nodeId) => new KvNodeStateMachine(options);

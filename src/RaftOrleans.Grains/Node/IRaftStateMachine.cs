@@ -2,9 +2,10 @@ namespace RaftOrleans.Grains;
 
 /// <summary>
 /// The replicated application (e.g. the key-value store). The node calls <see cref="Apply"/> for every
-/// committed command, in log order, exactly once per activation; a new activation starts from a fresh
-/// instance and replays the log from index 1 (no snapshots yet), so the state machine must be
-/// deterministic and keep its state in memory only.
+/// committed command, in log order, exactly once per activation. A new activation starts from a fresh
+/// instance, restores it from the node's latest snapshot (<see cref="RestoreSnapshot"/>) and replays
+/// only the entries after it, so the state machine must be deterministic and keep its state in memory
+/// only; everything it needs to carry on must be in <see cref="TakeSnapshot"/>.
 /// </summary>
 public interface IRaftStateMachine
 {
@@ -24,6 +25,15 @@ public interface IRaftStateMachine
     /// own clock, so that every replica decides the same. Return the command unchanged when it cannot be
     /// decoded: <see cref="Apply"/> answers it with an error the same way everywhere.</summary>
     byte[] StampForProposal(byte[] command, long leaderTimeMs);
+
+    /// <summary>The whole state after the last applied command, as bytes that
+    /// <see cref="RestoreSnapshot"/> turns back into the same state (on this node or another: a leader
+    /// sends it to a follower whose log is behind its compacted log).</summary>
+    byte[] TakeSnapshot();
+
+    /// <summary>Replaces the whole state with the one <paramref name="snapshot"/> was taken from; the
+    /// next <see cref="Apply"/> is for an index after the snapshot's.</summary>
+    void RestoreSnapshot(byte[] snapshot);
 }
 
 /// <summary>Creates the state machine of one node activation. Register your own with
@@ -63,6 +73,35 @@ public sealed class RecordingStateMachine : IRaftStateMachine
 
     /// <summary>Keeps no time: appends commands as proposed, so tests see exactly the bytes they sent.</summary>
     public byte[] StampForProposal(byte[] command, long leaderTimeMs) => command;
+
+    /// <summary>Every applied command with its index: count, then (index, length, bytes) each.</summary>
+    public byte[] TakeSnapshot()
+    {
+        using var buffer = new MemoryStream();
+        using var writer = new BinaryWriter(buffer);
+        writer.Write(_applied.Count);
+        foreach (var (index, command) in _applied)
+        {
+            writer.Write(index);
+            writer.Write(command.Length);
+            writer.Write(command);
+        }
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    public void RestoreSnapshot(byte[] snapshot)
+    {
+        using var reader = new BinaryReader(new MemoryStream(snapshot));
+        var restored = new List<(long, byte[])>();
+        for (var count = reader.ReadInt32(); count > 0; count--)
+        {
+            var index = reader.ReadInt64();
+            restored.Add((index, reader.ReadBytes(reader.ReadInt32())));
+        }
+        _applied.Clear();
+        _applied.AddRange(restored);
+    }
 }
 
 public sealed class RecordingStateMachineFactory : IRaftStateMachineFactory

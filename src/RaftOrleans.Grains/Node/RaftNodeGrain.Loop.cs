@@ -39,15 +39,13 @@ public sealed partial class RaftNodeGrain
                 FeedQueuedInput();
                 if (!_core.HasReady) break;
                 var ready = _core.GetReady();
-                // No node here takes snapshots yet (RaftNode.CreateSnapshot is never called), so no leader
-                // can send one; if one came anyway, dropping it would silently lose the log it replaces.
-                if (ready.Snapshot is not null)
-                    throw new NotSupportedException($"received a snapshot at index {ready.Snapshot.Index}, but this node cannot store snapshots yet");
                 if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
                 Send(ready.Messages);
+                if (ready.Snapshot is { } installed) OnSnapshotInstalled(installed, ready.LogDiscarded);
                 Apply(ready.CommittedEntries);
                 OnReadStates(ready.ReadStates);
                 _core.Advance(ready);
+                if (_core.SnapshotDue && !await TakeSnapshotAsync()) return;
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
                         NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
@@ -108,12 +106,19 @@ public sealed partial class RaftNodeGrain
         RequestReadIndexes();
     }
 
-    /// <summary>Makes the Ready's hard state and entries durable, retrying until the database takes
-    /// them: until then no vote or acknowledgement leaves (they are in the same Ready, sent after).
-    /// Returns false when this activation must stop instead (fenced by a newer one, or deactivating).</summary>
-    private async Task<bool> PersistAsync(Ready ready)
+    /// <summary>Makes the Ready's snapshot, hard state and entries durable (one node-row write, after the
+    /// snapshot's chunk rows and any filled segment), retrying until the database takes them: until then no
+    /// vote or acknowledgement leaves (they are in the same Ready, sent after). Returns false when this
+    /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
+    private Task<bool> PersistAsync(Ready ready) =>
+        ready.MustPersist
+            ? WriteDurablyAsync(() => _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded))
+            : Task.FromResult(true);
+
+    /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this
+    /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
+    private async Task<bool> WriteDurablyAsync(Func<Task> write)
     {
-        if (!ready.MustPersist) return true;
         var backoffMs = 10;
         while (true)
         {
@@ -123,8 +128,8 @@ public sealed partial class RaftNodeGrain
                 // Off the activation's thread: Microsoft.Data.Sqlite does its I/O synchronously, so an
                 // fsync awaited here would block the grain (no ticks, deliveries or proposals could
                 // queue meanwhile: no group commit) and a silo scheduler thread. Safe because the core
-                // is not mutated between GetReady and Advance, and only this loop uses the store.
-                await Task.Run(() => _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt));
+                // is not mutated until the write returns, and only this loop uses the store.
+                await Task.Run(write);
                 if (_storageFailures > 0)
                     _logger.LogWarning("Raft node {Node}: storage is back after {Failures} failed writes", NodeId, _storageFailures);
                 _storageFailures = 0;

@@ -76,8 +76,10 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
                 $"silo '{_silo.Name}' hosts Raft node '{_settings.NodeId}' but was asked to activate node '{key}'");
 
         var storage = _services.GetRequiredKeyedService<IGrainStorage>(RaftSiloBuilderExtensions.StorageProviderName);
-        _store = new RaftNodeStore(storage, this.GetGrainId(), _settings.LogSegmentEntries);
+        _store = new RaftNodeStore(storage, this.GetGrainId(), _settings.LogSegmentEntries, _settings.SnapshotChunkBytes);
         var restored = await _store.LoadAsync();
+        _stateMachine = _stateMachineFactory.Create(NodeId);
+        if (restored.Snapshot is { } snapshot) RestoreStateMachine(snapshot);
         var seed = Random.Shared.Next();
         _core = new RaftNode(new RaftOptions
         {
@@ -85,8 +87,13 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             Voters = _settings.Voters,
             ElectionTicks = _settings.ElectionTicks,
             HeartbeatTicks = _settings.HeartbeatTicks,
+            SnapshotThresholdEntries = _settings.SnapshotThresholdEntries,
+            SnapshotThresholdBytes = _settings.SnapshotThresholdBytes,
+            SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
+            MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
+            AppliedIndex = _appliedIndex,
         }, new Random(seed), restored);
-        _stateMachine = _stateMachineFactory.Create(NodeId);
+        DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 
         foreach (var peer in _settings.Voters.Where(v => v != NodeId))
             _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger);
@@ -98,9 +105,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             KeepAlive = true,
         });
         _logger.LogInformation(
-            "Raft node {Node} activated on silo {Silo}: term {Term}, voted for {Vote}, commit {Commit}, {Entries} log entries, random seed {Seed}",
+            "Raft node {Node} activated on silo {Silo}: term {Term}, voted for {Vote}, commit {Commit}, snapshot at {Snapshot}, {Entries} log entries after it, random seed {Seed}",
             NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
-            restored.Entries.Count, seed);
+            restored.Snapshot?.Index ?? 0, restored.Entries.Count, seed);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -118,7 +125,14 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         var role = Stopped ? "stopped" : RoleName(status.Role);
         var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
-            status.AppliedIndex, status.LastLogIndex, sinceLeader) { FaultsVersion = faults.Version, Faults = faults.Summary, Activation = GrainContext.ActivationId.ToString() });
+            status.AppliedIndex, status.LastLogIndex, sinceLeader)
+        {
+            FaultsVersion = faults.Version,
+            Faults = faults.Summary,
+            Activation = GrainContext.ActivationId.ToString(),
+            SnapshotIndex = _core.LatestSnapshot?.Index ?? 0,
+            FirstLogIndex = _core.FirstLogIndex,
+        });
     }
 
     public Task Deliver(WireMessage[] batch, CancellationToken cancellationToken)
@@ -175,7 +189,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         if (maxEntries is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(maxEntries), "ask for 1 to 100000 entries");
         var upTo = Math.Min(_core.CommitIndex, fromIndex + maxEntries - 1);
         var entries = new List<CommittedEntry>();
-        for (var index = fromIndex; index <= upTo; index++)
+        for (var index = Math.Max(fromIndex, _core.FirstLogIndex); index <= upTo; index++)
         {
             var entry = _core.EntryAt(index);
             entries.Add(new CommittedEntry(entry.Index, entry.Term, (byte)entry.Kind, entry.Data));

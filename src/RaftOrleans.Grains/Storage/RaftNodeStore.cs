@@ -5,34 +5,53 @@ using RaftOrleans.Raft;
 namespace RaftOrleans.Grains.Storage;
 
 /// <summary>
-/// A node's durable state on Orleans grain storage: one node-state row (hard state plus the open tail
-/// of the log, fenced by its ETag) and a hash chain of sealed, write-once segment rows (see
-/// <see cref="StoredNodeState"/> and <see cref="StoredLogSegment"/>).
+/// A node's durable state on Orleans grain storage: one node-state row (hard state, the open tail of
+/// the log and the manifest of the latest snapshot, fenced by its ETag), a hash chain of sealed,
+/// write-once segment rows, and write-once snapshot chunk rows (see <see cref="StoredNodeState"/>,
+/// <see cref="StoredLogSegment"/>, <see cref="StoredSnapshotChunk"/>).
 /// <para>A persist is one write of the node-state row, preceded by one insert per segment that the
 /// tail filled up (with single-entry appends: one extra write every <c>segmentEntries</c> appends; a
-/// Ready carrying k*segmentEntries entries seals k segments). Segments are written first and are
-/// unreferenced until the node-state row points at them, so a crash in between leaves only garbage
-/// rows, never a damaged log.</para>
-/// <para>Not thread safe: the node grain calls it from its single processing loop.</para>
+/// Ready carrying k*segmentEntries entries seals k segments) and, when it carries a snapshot, by the
+/// inserts of its chunks. New rows are written first and are unreferenced until the node-state row
+/// points at them, so a crash in between leaves only garbage rows, never a damaged log.</para>
+/// <para>Compaction: a snapshot makes every entry up to its index unnecessary. The node-state row that
+/// records the snapshot drops those entries from the tail, and only afterwards are the segments wholly
+/// below the snapshot and the chunks of the previous snapshot deleted (<see cref="TakeObsoleteRows"/>,
+/// <see cref="DeleteRowsAsync"/>): a crash before or during the deletion leaves rows that the next
+/// <see cref="LoadAsync"/> finds and hands out for deletion again.</para>
+/// <para>Not thread safe: the node grain calls it from its single processing loop; only
+/// <see cref="DeleteRowsAsync"/> may run alongside, as it touches no state of the store.</para>
 /// </summary>
 internal sealed class RaftNodeStore
 {
     public const string NodeStateName = "raft-node";
-    private const string SegmentPrefix = "raft-log-";
+    public const string SegmentPrefix = "raft-log-";
+    public const string SnapshotChunkPrefix = "raft-snapshot-";
+
+    /// <summary>Write-once rows are inserted with version 1 and never updated.</summary>
+    private const string WriteOnceRowVersion = "1";
 
     private readonly IGrainStorage _storage;
     private readonly GrainId _grainId;
     private readonly int _segmentEntries;
+    private readonly int _snapshotChunkBytes;
 
     private StateHolder<StoredNodeState> _durable = new(new StoredNodeState());
+
+    /// <summary>The sealed segments still holding an entry after the snapshot, oldest first.</summary>
     private List<SealedSegment> _sealed = new();
 
-    public RaftNodeStore(IGrainStorage storage, GrainId grainId, int segmentEntries)
+    /// <summary>Rows nothing references any more, oldest segment first, waiting to be deleted.</summary>
+    private readonly List<string> _obsolete = new();
+
+    public RaftNodeStore(IGrainStorage storage, GrainId grainId, int segmentEntries, int snapshotChunkBytes = 512 * 1024)
     {
         if (segmentEntries < 2) throw new ArgumentOutOfRangeException(nameof(segmentEntries), "a segment holds at least 2 entries");
+        if (snapshotChunkBytes < 1) throw new ArgumentOutOfRangeException(nameof(snapshotChunkBytes), "a snapshot chunk holds at least 1 byte");
         _storage = storage;
         _grainId = grainId;
         _segmentEntries = segmentEntries;
+        _snapshotChunkBytes = snapshotChunkBytes;
     }
 
     /// <summary>Storage writes made by the last successful <see cref="PersistAsync"/>.</summary>
@@ -43,48 +62,65 @@ internal sealed class RaftNodeStore
 
     public int SealedSegments => _sealed.Count;
 
-    /// <summary>Reads the node state and walks the segment chain back to the start of the log.</summary>
+    /// <summary>The index of the durable snapshot (0: none).</summary>
+    public long SnapshotIndex => _durable.State.Snapshot?.Index ?? 0;
+
+    /// <summary>
+    /// Reads the node state and the snapshot it names, and walks the segment chain back only as far as
+    /// it holds entries after the snapshot. Rows behind that (left by a crash before their deletion)
+    /// are found and queued for <see cref="TakeObsoleteRows"/>. Entries the snapshot covers are not
+    /// returned.
+    /// </summary>
     public async Task<PersistentState> LoadAsync()
     {
         var node = new StateHolder<StoredNodeState>(new StoredNodeState());
         await _storage.ReadStateAsync(NodeStateName, _grainId, node);
         node.State ??= new StoredNodeState();
+        var manifest = node.State.Snapshot;
+        var snapshotIndex = manifest?.Index ?? 0;
+        var snapshot = manifest is null ? null : await ReadSnapshotAsync(manifest);
 
         var chain = new List<(string Name, StoredLogSegment Segment)>();
-        for (var name = node.State.LastSealedSegment; name is not null;)
+        var nextFirst = node.State.TailFirstIndex;
+        var name = node.State.LastSealedSegment;
+        while (nextFirst - 1 > snapshotIndex)
         {
-            var segment = new StateHolder<StoredLogSegment>(new StoredLogSegment());
-            await _storage.ReadStateAsync(name, _grainId, segment);
-            if (!segment.RecordExists || segment.State is null)
-                throw new RaftStorageCorruptException($"node {_grainId}: log segment {name} is referenced but missing");
-            chain.Add((name, segment.State));
-            name = segment.State.PreviousSegment;
+            if (name is null)
+                throw new RaftStorageCorruptException(
+                    $"node {_grainId}: the stored log starts at {nextFirst} but the snapshot only covers up to {snapshotIndex}");
+            var segment = await ReadRowAsync<StoredLogSegment>(name)
+                          ?? throw new RaftStorageCorruptException($"node {_grainId}: log segment {name} is referenced but missing");
+            if (segment.Entries.Count == 0 || segment.FirstIndex + segment.Entries.Count != nextFirst)
+                throw new RaftStorageCorruptException(
+                    $"node {_grainId}: segment {name} starts at {segment.FirstIndex} with {segment.Entries.Count} entries; expected a non-empty segment ending at {nextFirst - 1}");
+            chain.Add((name, segment));
+            nextFirst = segment.FirstIndex;
+            name = segment.PreviousSegment;
         }
         chain.Reverse();
 
+        var garbage = new List<string>();
+        for (; name is not null && await ReadRowAsync<StoredLogSegment>(name) is { } covered; name = covered.PreviousSegment)
+            garbage.Add(name);
+        garbage.Reverse();
+
         var entries = new List<LogEntry>();
-        var sealedSegments = new List<SealedSegment>(chain.Count);
-        foreach (var (name, segment) in chain)
-        {
-            if (segment.FirstIndex != entries.Count + 1 || segment.Entries.Count == 0)
-                throw new RaftStorageCorruptException(
-                    $"node {_grainId}: segment {name} starts at {segment.FirstIndex} with {segment.Entries.Count} entries; expected a non-empty segment at {entries.Count + 1}");
-            sealedSegments.Add(new SealedSegment(name, segment.FirstIndex));
-            AppendChecked(entries, segment.Entries, name);
-        }
-        if (node.State.TailFirstIndex != entries.Count + 1)
-            throw new RaftStorageCorruptException(
-                $"node {_grainId}: the tail starts at {node.State.TailFirstIndex} but the sealed segments end at {entries.Count}");
-        AppendChecked(entries, node.State.Tail, NodeStateName);
+        foreach (var (segmentName, segment) in chain) AppendChecked(entries, segment.FirstIndex, segment.Entries, segmentName);
+        AppendChecked(entries, node.State.TailFirstIndex, node.State.Tail, NodeStateName);
 
         _durable = node;
-        _sealed = sealedSegments;
+        _sealed = chain.Select(c => new SealedSegment(c.Name, c.Segment.FirstIndex)).ToList();
+        _obsolete.Clear();
+        _obsolete.AddRange(garbage);
+        if (manifest is not null) _obsolete.AddRange(manifest.SupersededChunks);
         var hard = new HardState(node.State.Term, node.State.VotedFor, node.State.Commit);
-        return new PersistentState(hard, entries);
+        return new PersistentState(hard, entries.Where(e => e.Index > snapshotIndex).ToList(), snapshot);
     }
 
     /// <summary>
-    /// Makes <paramref name="hardState"/> (null: unchanged) and <paramref name="entries"/> durable.
+    /// Makes <paramref name="snapshot"/> (null: none), <paramref name="hardState"/> (null: unchanged) and
+    /// <paramref name="entries"/> durable, in one node-state write. A snapshot replaces the stored log up
+    /// to its index, or all of it when <paramref name="logDiscarded"/> (Figure 13, rule 7).
     /// <paramref name="entries"/> replace every stored entry from <c>entries[0].Index</c> on (a
     /// follower truncating a conflicting suffix, §5.3); <paramref name="heldEntry"/> supplies entries
     /// below that index which must be rewritten when the truncation reaches into a sealed segment.
@@ -92,59 +128,46 @@ internal sealed class RaftNodeStore
     /// whatever the database throws on failure; in both cases nothing is considered durable and the
     /// store's view stays as it was, so the same call can be retried.
     /// </summary>
-    public async Task PersistAsync(HardState? hardState, IReadOnlyList<LogEntry> entries, Func<long, LogEntry> heldEntry)
+    public async Task PersistAsync(HardState? hardState, IReadOnlyList<LogEntry> entries, Func<long, LogEntry> heldEntry,
+        Snapshot? snapshot = null, bool logDiscarded = false)
     {
         var durable = _durable.State;
-        var tailFirst = durable.TailFirstIndex;
-        var keptSegments = _sealed.Count;
-        List<StoredEntry> tail;
-        if (entries.Count == 0)
-        {
-            tail = durable.Tail;
-        }
-        else
-        {
-            var first = entries[0].Index;
-            var durableLast = tailFirst + durable.Tail.Count - 1;
-            if (first < 1 || first > durableLast + 1)
-                throw new InvalidOperationException($"entries start at {first} but the stored log ends at {durableLast}");
-            if (first >= tailFirst)
-            {
-                tail = durable.Tail.GetRange(0, (int)(first - tailFirst));
-            }
-            else
-            {
-                // The truncation reaches into sealed segments: drop every segment holding an index at or
-                // after `first` and rebuild the tail from the start of the earliest dropped one.
-                while (tailFirst > first)
-                {
-                    keptSegments--;
-                    tailFirst = _sealed[keptSegments].FirstIndex;
-                }
-                tail = new List<StoredEntry>();
-                for (var index = tailFirst; index < first; index++) tail.Add(ToStored(heldEntry(index)));
-            }
-            tail.AddRange(entries.Select(ToStored));
-        }
-
         var writes = 0;
-        var sealedSegments = _sealed.GetRange(0, keptSegments);
-        var lastSealed = keptSegments > 0 ? sealedSegments[^1].Name : null;
-        while (tail.Count >= _segmentEntries)
+        var log = new LogLayout(durable.TailFirstIndex, durable.Tail, _sealed, durable.LastSealedSegment, durable.Snapshot);
+        var obsolete = new List<string>();
+        if (snapshot is not null)
+        {
+            if (snapshot.Index <= log.SnapshotIndex)
+                throw new InvalidOperationException($"snapshot at {snapshot.Index} is not newer than the stored one at {log.SnapshotIndex}");
+            var chunks = await InsertSnapshotChunksAsync(snapshot);
+            writes += chunks.Count;
+            obsolete.AddRange(log.Compact(snapshot.Index, logDiscarded));
+            if (durable.Snapshot is not null) obsolete.AddRange(durable.Snapshot.Chunks);
+            log.Snapshot = new StoredSnapshotManifest
+            {
+                Index = snapshot.Index,
+                Term = snapshot.Term,
+                Voters = snapshot.Config.Voters.ToList(),
+                Learners = snapshot.Config.Learners.ToList(),
+                Bytes = snapshot.Data.Length,
+                Chunks = chunks,
+                SupersededChunks = durable.Snapshot?.Chunks ?? new List<string>(),
+            };
+        }
+        if (entries.Count > 0) log.Replace(entries.Select(ToStored).ToList(), index => ToStored(heldEntry(index)));
+
+        while (log.Tail.Count >= _segmentEntries)
         {
             var segment = new StoredLogSegment
             {
-                FirstIndex = tailFirst,
-                PreviousSegment = lastSealed,
-                Entries = tail.GetRange(0, _segmentEntries),
+                FirstIndex = log.TailFirst,
+                PreviousSegment = log.LastSealed,
+                Entries = log.Tail.GetRange(0, _segmentEntries),
             };
             var name = SegmentName(segment);
-            await InsertSegmentAsync(name, segment);
+            await InsertOnceAsync(name, segment, SameContent);
             writes++;
-            sealedSegments.Add(new SealedSegment(name, tailFirst));
-            lastSealed = name;
-            tail = tail.GetRange(_segmentEntries, tail.Count - _segmentEntries);
-            tailFirst += _segmentEntries;
+            log.Seal(name, _segmentEntries);
         }
 
         var hard = hardState ?? new HardState(durable.Term, durable.VotedFor, durable.Commit);
@@ -153,32 +176,114 @@ internal sealed class RaftNodeStore
             Term = hard.Term,
             VotedFor = hard.VotedFor,
             Commit = hard.Commit,
-            TailFirstIndex = tailFirst,
-            LastSealedSegment = lastSealed,
-            Tail = tail,
+            TailFirstIndex = log.TailFirst,
+            LastSealedSegment = log.LastSealed,
+            Tail = log.Tail,
+            Snapshot = log.Snapshot,
         }, _durable.ETag);
         await _storage.WriteStateAsync(NodeStateName, _grainId, next);
         writes++;
 
         _durable = next;
-        _sealed = sealedSegments;
+        _sealed = log.Sealed;
+        _obsolete.AddRange(obsolete);
         LastPersistWrites = writes;
     }
 
-    private async Task InsertSegmentAsync(string name, StoredLogSegment segment)
+    /// <summary>Hands out (and forgets) the rows nothing references any more, in the order
+    /// <see cref="DeleteRowsAsync"/> must delete them.</summary>
+    public IReadOnlyList<string> TakeObsoleteRows()
+    {
+        var rows = _obsolete.ToArray();
+        _obsolete.Clear();
+        return rows;
+    }
+
+    /// <summary>Deletes write-once rows (segments oldest first, so that a crash midway leaves the rest
+    /// reachable from the chain for the next load to find). A row already gone is skipped. Safe to run
+    /// alongside the store's other calls: it only uses the storage.</summary>
+    public async Task DeleteRowsAsync(IReadOnlyList<string> rows)
+    {
+        foreach (var row in rows)
+        {
+            try
+            {
+                if (row.StartsWith(SnapshotChunkPrefix, StringComparison.Ordinal))
+                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredSnapshotChunk()));
+                else
+                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredLogSegment()));
+            }
+            catch (InconsistentStateException)
+            {
+                // Not there (any more): an earlier, interrupted deletion already removed it.
+            }
+        }
+    }
+
+    private static StateHolder<T> WriteOnceRow<T>(T state) => new(state, WriteOnceRowVersion) { RecordExists = true };
+
+    private async Task<T?> ReadRowAsync<T>(string name) where T : class, new()
+    {
+        var row = new StateHolder<T>(new T());
+        await _storage.ReadStateAsync(name, _grainId, row);
+        return row.RecordExists ? row.State : null;
+    }
+
+    private async Task<List<string>> InsertSnapshotChunksAsync(Snapshot snapshot)
+    {
+        var digest = Convert.ToHexString(SHA256.HashData(snapshot.Data), 0, 8).ToLowerInvariant();
+        var names = new List<string>();
+        var offset = 0;
+        do
+        {
+            var length = Math.Min(_snapshotChunkBytes, snapshot.Data.Length - offset);
+            var chunk = new StoredSnapshotChunk
+            {
+                SnapshotIndex = snapshot.Index,
+                Number = names.Count,
+                Data = snapshot.Data.AsSpan(offset, length).ToArray(),
+            };
+            var name = $"{SnapshotChunkPrefix}{snapshot.Index}-{digest}-{chunk.Number}";
+            await InsertOnceAsync(name, chunk, (a, b) =>
+                a.SnapshotIndex == b.SnapshotIndex && a.Number == b.Number && a.Data.AsSpan().SequenceEqual(b.Data));
+            names.Add(name);
+            offset += length;
+        } while (offset < snapshot.Data.Length);
+        return names;
+    }
+
+    private async Task<Snapshot> ReadSnapshotAsync(StoredSnapshotManifest manifest)
+    {
+        var data = new byte[manifest.Bytes];
+        var offset = 0;
+        for (var number = 0; number < manifest.Chunks.Count; number++)
+        {
+            var name = manifest.Chunks[number];
+            var chunk = await ReadRowAsync<StoredSnapshotChunk>(name)
+                        ?? throw new RaftStorageCorruptException($"node {_grainId}: snapshot chunk {name} is referenced but missing");
+            if (chunk.SnapshotIndex != manifest.Index || chunk.Number != number || offset + chunk.Data.Length > data.Length)
+                throw new RaftStorageCorruptException($"node {_grainId}: snapshot chunk {name} does not belong at position {number} of snapshot {manifest.Index}");
+            chunk.Data.CopyTo(data, offset);
+            offset += chunk.Data.Length;
+        }
+        if (offset != data.Length)
+            throw new RaftStorageCorruptException($"node {_grainId}: snapshot {manifest.Index} has {offset} of its {data.Length} bytes");
+        return new Snapshot(manifest.Index, manifest.Term, new ClusterConfig(manifest.Voters, manifest.Learners), data);
+    }
+
+    private async Task InsertOnceAsync<T>(string name, T row, Func<T, T, bool> sameContent) where T : class, new()
     {
         try
         {
             // No ETag: insert only. The name is derived from the content, so an existing row with this
-            // name can only be this very segment, left by an earlier attempt that failed later on.
-            await _storage.WriteStateAsync(name, _grainId, new StateHolder<StoredLogSegment>(segment));
+            // name can only be this very row, left by an earlier attempt that failed later on.
+            await _storage.WriteStateAsync(name, _grainId, new StateHolder<T>(row));
         }
         catch (InconsistentStateException)
         {
-            var existing = new StateHolder<StoredLogSegment>(new StoredLogSegment());
-            await _storage.ReadStateAsync(name, _grainId, existing);
-            if (!existing.RecordExists || !SameContent(existing.State, segment))
-                throw new RaftStorageCorruptException($"node {_grainId}: segment row {name} exists with other content");
+            var existing = await ReadRowAsync<T>(name);
+            if (existing is null || !sameContent(existing, row))
+                throw new RaftStorageCorruptException($"node {_grainId}: write-once row {name} exists with other content");
         }
     }
 
@@ -207,19 +312,100 @@ internal sealed class RaftNodeStore
         return $"{SegmentPrefix}{segment.FirstIndex}-{digest}";
     }
 
-    private void AppendChecked(List<LogEntry> log, List<StoredEntry> stored, string row)
+    private void AppendChecked(List<LogEntry> log, long firstIndex, List<StoredEntry> stored, string row)
     {
+        var expected = log.Count > 0 ? log[^1].Index + 1 : firstIndex;
+        if (firstIndex != expected)
+            throw new RaftStorageCorruptException($"node {_grainId}: row {row} starts at {firstIndex} where {expected} belongs");
         foreach (var entry in stored)
         {
-            if (entry.Index != log.Count + 1)
-                throw new RaftStorageCorruptException($"node {_grainId}: row {row} holds entry {entry.Index} where {log.Count + 1} belongs");
+            if (entry.Index != expected)
+                throw new RaftStorageCorruptException($"node {_grainId}: row {row} holds entry {entry.Index} where {expected} belongs");
             if (!Enum.IsDefined(typeof(EntryKind), entry.Kind))
                 throw new RaftStorageCorruptException($"node {_grainId}: entry {entry.Index} has unknown kind {entry.Kind}");
             log.Add(new LogEntry(entry.Index, entry.Term, (EntryKind)entry.Kind, entry.Data));
+            expected++;
         }
     }
 
     private static StoredEntry ToStored(LogEntry entry) => new(entry.Index, entry.Term, (byte)entry.Kind, entry.Data);
 
     private readonly record struct SealedSegment(string Name, long FirstIndex);
+
+    /// <summary>The stored log as the next node-state write will describe it, built up from the durable
+    /// one without touching it (a failed write must leave the store as it was).</summary>
+    private sealed class LogLayout(long tailFirst, List<StoredEntry> tail, List<SealedSegment> sealedSegments, string? lastSealed,
+        StoredSnapshotManifest? snapshot)
+    {
+        public long TailFirst { get; private set; } = tailFirst;
+        public List<StoredEntry> Tail { get; private set; } = tail;
+        public List<SealedSegment> Sealed { get; } = sealedSegments.ToList();
+
+        /// <summary>The newest sealed segment. It may lie wholly below the snapshot (even be deleted): it
+        /// stays named so that new segments chain to it and a load can find undeleted rows behind it.</summary>
+        public string? LastSealed { get; private set; } = lastSealed;
+
+        public StoredSnapshotManifest? Snapshot { get; set; } = snapshot;
+
+        public long SnapshotIndex => Snapshot?.Index ?? 0;
+
+        /// <summary>Drops what a snapshot at <paramref name="index"/> covers (or, discarded, the whole log)
+        /// and returns the sealed segments that became garbage, oldest first.</summary>
+        public IEnumerable<string> Compact(long index, bool discardLog)
+        {
+            Tail = discardLog ? new List<StoredEntry>() : Tail.Where(e => e.Index > index).ToList();
+            var oldTailFirst = TailFirst;
+            TailFirst = discardLog ? index + 1 : Math.Max(TailFirst, index + 1);
+            var covered = 0;
+            while (covered < Sealed.Count && (discardLog || SegmentEnd(covered, oldTailFirst) <= index)) covered++;
+            var garbage = Sealed.GetRange(0, covered).Select(s => s.Name).ToList();
+            Sealed.RemoveRange(0, covered);
+            return garbage;
+        }
+
+        /// <summary>Replaces every entry from <c>entries[0].Index</c> on; truncating into a sealed
+        /// segment starts a new chain from the last segment kept (write-once rows are never changed).</summary>
+        public void Replace(List<StoredEntry> entries, Func<long, StoredEntry> heldEntry)
+        {
+            var first = entries[0].Index;
+            var durableLast = TailFirst + Tail.Count - 1;
+            if (first <= SnapshotIndex || first > durableLast + 1)
+                throw new InvalidOperationException(
+                    $"entries start at {first} but the stored log holds {SnapshotIndex + 1}..{durableLast}");
+            if (first >= TailFirst)
+            {
+                Tail = Tail.GetRange(0, (int)(first - TailFirst));
+            }
+            else
+            {
+                // Drop every segment holding an index at or after `first` and rebuild the tail from the
+                // start of the earliest dropped one, or from the snapshot if that starts before it (the
+                // node no longer holds entries the snapshot covers, nor needs them).
+                var kept = Sealed.Count;
+                var rebuildFrom = TailFirst;
+                while (rebuildFrom > first)
+                {
+                    kept--;
+                    rebuildFrom = Sealed[kept].FirstIndex;
+                }
+                LastSealed = kept > 0 ? Sealed[kept - 1].Name : null;
+                Sealed.RemoveRange(kept, Sealed.Count - kept);
+                TailFirst = Math.Max(rebuildFrom, SnapshotIndex + 1);
+                Tail = new List<StoredEntry>();
+                for (var index = TailFirst; index < first; index++) Tail.Add(heldEntry(index));
+            }
+            Tail.AddRange(entries);
+        }
+
+        public void Seal(string name, int count)
+        {
+            Sealed.Add(new SealedSegment(name, TailFirst));
+            LastSealed = name;
+            Tail = Tail.GetRange(count, Tail.Count - count);
+            TailFirst += count;
+        }
+
+        private long SegmentEnd(int position, long tailFirst) =>
+            (position + 1 < Sealed.Count ? Sealed[position + 1].FirstIndex : tailFirst) - 1;
+    }
 }

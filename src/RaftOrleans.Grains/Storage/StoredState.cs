@@ -22,6 +22,39 @@ public sealed class StoredNodeState
     /// <summary>State name of the newest sealed segment, or null when every entry is in the tail.</summary>
     [Id(4)] public string? LastSealedSegment { get; set; }
     [Id(5)] public List<StoredEntry> Tail { get; set; } = new();
+    /// <summary>The latest durable snapshot, or null before the first. Entries up to its index are not
+    /// needed any more: the chain behind the tail is walked only while it holds later entries.</summary>
+    [Id(6)] public StoredSnapshotManifest? Snapshot { get; set; }
+}
+
+/// <summary>
+/// Where a snapshot's bytes are (chunk rows, in order) and what Raft needs with them: the index and term
+/// of the last entry it covers and the configuration in force there. Lives in the node row, so a
+/// snapshot becomes the node's snapshot in the same write (and under the same ETag fence) that records
+/// it; the chunk rows are written before and are unreferenced until then.
+/// </summary>
+[GenerateSerializer, Alias("RaftOrleans.Storage.SnapshotManifest")]
+public sealed class StoredSnapshotManifest
+{
+    [Id(0)] public long Index { get; set; }
+    [Id(1)] public long Term { get; set; }
+    [Id(2)] public List<string> Voters { get; set; } = new();
+    [Id(3)] public List<string> Learners { get; set; } = new();
+    [Id(4)] public long Bytes { get; set; }
+    [Id(5)] public List<string> Chunks { get; set; } = new();
+    /// <summary>Chunk rows of the snapshot this one replaced: deleted once this manifest is durable; kept
+    /// here so that rows a crash left behind are still found and deleted by the next activation.</summary>
+    [Id(6)] public List<string> SupersededChunks { get; set; } = new();
+}
+
+/// <summary>One chunk of a snapshot's bytes. Named after the snapshot's index, a hash of all its bytes
+/// and the chunk's position, so like a segment it is written once and never overwritten.</summary>
+[GenerateSerializer, Alias("RaftOrleans.Storage.SnapshotChunk")]
+public sealed class StoredSnapshotChunk
+{
+    [Id(0)] public long SnapshotIndex { get; set; }
+    [Id(1)] public int Number { get; set; }
+    [Id(2)] public byte[] Data { get; set; } = [];
 }
 
 /// <summary>

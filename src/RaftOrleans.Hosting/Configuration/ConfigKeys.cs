@@ -18,6 +18,10 @@ public static class ConfigKeys
     public const string TickIntervalMs = "raft.tickIntervalMs";
     public const string ElectionTicks = "raft.electionTicks";
     public const string HeartbeatTicks = "raft.heartbeatTicks";
+    public const string SnapshotThresholdEntries = "raft.snapshotThresholdEntries";
+    public const string SnapshotThresholdBytes = "raft.snapshotThresholdBytes";
+    public const string SnapshotTrailingEntries = "raft.snapshotTrailingEntries";
+    public const string SnapshotChunkBytes = "raft.snapshotChunkBytes";
 
     /// <summary>Command-line option → configuration key. The launcher and the tests use these to run the ready
     /// files n1..n5 with their own ports, folders and databases.</summary>
@@ -38,6 +42,10 @@ public static class ConfigKeys
         ["--tick-interval-ms"] = TickIntervalMs,
         ["--election-ticks"] = ElectionTicks,
         ["--heartbeat-ticks"] = HeartbeatTicks,
+        ["--snapshot-threshold-entries"] = SnapshotThresholdEntries,
+        ["--snapshot-threshold-bytes"] = SnapshotThresholdBytes,
+        ["--snapshot-trailing-entries"] = SnapshotTrailingEntries,
+        ["--snapshot-chunk-bytes"] = SnapshotChunkBytes,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(Overrides.Values, StringComparer.Ordinal);

@@ -32,6 +32,14 @@ public sealed record NodeConfig
     public required int ElectionTicks { get; init; }
     public required int HeartbeatTicks { get; init; }
 
+    /// <summary>A snapshot is taken once this many entries were applied, or this many bytes of entries
+    /// appended, since the last one; it keeps this many trailing entries in memory, and is stored and sent
+    /// in chunks of at most this many bytes.</summary>
+    public required int SnapshotThresholdEntries { get; init; }
+    public required int SnapshotThresholdBytes { get; init; }
+    public required int SnapshotTrailingEntries { get; init; }
+    public required int SnapshotChunkBytes { get; init; }
+
     /// <summary>Where each value came from: "silo-config/n1.json: siloPort" or "option --silo-port".</summary>
     public required IReadOnlyDictionary<string, string> Origins { get; init; }
 

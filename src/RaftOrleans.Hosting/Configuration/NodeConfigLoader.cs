@@ -13,6 +13,8 @@ public static class NodeConfigLoader
 {
     private const string DefaultSqliteStorage = "Data Source={dataDir}/{node}.raft.db";
     private const string DefaultSqliteClustering = "Data Source={dataDir}/cluster.db";
+    private const int DefaultSnapshotChunkBytes = 512 * 1024;
+    private const int MaxSnapshotChunkBytes = 16 << 20;
 
     /// <param name="configPath">The file, as the user gave it (relative paths resolve against the current folder).</param>
     /// <param name="overrides">Configuration key → value from the command line (see <see cref="ConfigKeys.Overrides"/>).</param>
@@ -52,6 +54,13 @@ public static class NodeConfigLoader
                 $"{heartbeatTicks} must be less than {ConfigKeys.ElectionTicks} ({electionTicks}): followers would time out between heartbeats");
         }
 
+        var snapshotChunkBytes = reader.PositiveInt(ConfigKeys.SnapshotChunkBytes, DefaultSnapshotChunkBytes);
+        if (snapshotChunkBytes > MaxSnapshotChunkBytes)
+        {
+            throw new ConfigException(reader.Origin(ConfigKeys.SnapshotChunkBytes),
+                $"{snapshotChunkBytes} is above {MaxSnapshotChunkBytes}: one chunk is one message between silos and one database row");
+        }
+
         return new NodeConfig
         {
             ConfigPath = configPath,
@@ -68,6 +77,10 @@ public static class NodeConfigLoader
             TickIntervalMs = reader.PositiveInt(ConfigKeys.TickIntervalMs, 10),
             ElectionTicks = electionTicks,
             HeartbeatTicks = heartbeatTicks,
+            SnapshotThresholdEntries = reader.PositiveInt(ConfigKeys.SnapshotThresholdEntries, 10_000),
+            SnapshotThresholdBytes = reader.PositiveInt(ConfigKeys.SnapshotThresholdBytes, 64 << 20),
+            SnapshotTrailingEntries = reader.NonNegativeInt(ConfigKeys.SnapshotTrailingEntries, 1_000),
+            SnapshotChunkBytes = snapshotChunkBytes,
             Origins = origins,
         };
     }
@@ -212,6 +225,17 @@ public static class NodeConfigLoader
             if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
             {
                 throw new ConfigException(Origin(key), $"'{text}' is not a positive whole number");
+            }
+
+            return number;
+        }
+
+        public int NonNegativeInt(string key, int fallback)
+        {
+            var text = Text(key, fallback.ToString(CultureInfo.InvariantCulture));
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                throw new ConfigException(Origin(key), $"'{text}' is not a whole number of 0 or more");
             }
 
             return number;

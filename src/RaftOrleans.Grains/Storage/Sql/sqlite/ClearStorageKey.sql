@@ -1,6 +1,8 @@
--- Clears the payload under the same version check as a write; answers the new version or NULL.
-UPDATE OrleansStorage
-SET PayloadBinary = NULL, ModifiedOn = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), Version = Version + 1
+-- Deletes the row under the same version check as a write; answers the next version, or NULL when the
+-- row is not there with that version (the provider then throws InconsistentStateException). The Raft
+-- store clears only write-once rows nothing references any more (compacted log segments, superseded
+-- snapshot chunks), so the row goes rather than lingering with an empty payload.
+DELETE FROM OrleansStorage
 WHERE ServiceId = @ServiceId AND GrainTypeString = @GrainTypeString
   AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '')
   AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
