@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace RaftOrleans.Cli;
 
@@ -46,7 +47,13 @@ public sealed class CommandArguments
 
     public string? Value(string option) => options.TryGetValue(option, out var value) ? value : null;
 
-    public int Int(string option, int fallback, int min, int max)
+    public int Int(string option, int fallback, int min, int max) =>
+        Number(option, fallback, min, max, NumberStyles.Integer, "a whole number");
+
+    public double Double(string option, double fallback, double min, double max) =>
+        Number(option, fallback, min, max, NumberStyles.Float, "a number");
+
+    private T Number<T>(string option, T fallback, T min, T max, NumberStyles styles, string kind) where T : INumber<T>
     {
         var text = Value(option);
         if (text is null)
@@ -54,21 +61,8 @@ public sealed class CommandArguments
             return fallback;
         }
 
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+        return T.TryParse(text, styles, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
             ? number
-            : throw new UsageException($"{option} must be a whole number from {min} to {max}, not '{text}'");
-    }
-
-    public double Double(string option, double fallback, double min, double max)
-    {
-        var text = Value(option);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
-            ? number
-            : throw new UsageException($"{option} must be a number from {min} to {max}, not '{text}'");
+            : throw new UsageException($"{option} must be {kind} from {min} to {max}, not '{text}'");
     }
 }
