@@ -53,7 +53,9 @@ public sealed class FailoverTests
         // Two followers die: the other three keep their activations, and the leader its leadership.
         var survivors = await KillAndAwaitDeathAsync(cluster, followers[..2], cluster.Nodes);
         await cluster.ProposeAsync(Command("after-two-deaths"), survivors);
-        var after = (await cluster.StatusesAsync(survivors)).ToDictionary(s => s.Node);
+        // (A status call can fail in transport while the test client still routes through a killed silo.)
+        var after = (await Poll.UntilAsync(() => cluster.StatusesAsync(survivors), s => s.Count == survivors.Length,
+            TimeSpan.FromSeconds(10), "every survivor to answer", ClusterViews.Describe)).ToDictionary(s => s.Node);
         foreach (var node in survivors)
             Assert.True(before[node].Activation == after[node].Activation, $"{node} was restarted by the death of {followers[0]},{followers[1]}");
         Assert.Equal(leader, after[leader].Leader);
@@ -61,7 +63,7 @@ public sealed class FailoverTests
 
         // The rest die too: wherever Orleans kept the leader's directory entry, the leader's grain stays.
         survivors = await KillAndAwaitDeathAsync(cluster, followers[2..], survivors);
-        Assert.Equal(before[leader].Activation, (await cluster.Node(leader).GetStatus()).Activation);
+        Assert.Equal(before[leader].Activation, (await TransportRetry.ReachAsync(() => cluster.Node(leader).GetStatus())).Activation);
     }
 
     /// <summary>Kills <paramref name="victims"/> and waits until every other silo sees them dead: that is

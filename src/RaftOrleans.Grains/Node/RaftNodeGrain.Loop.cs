@@ -19,6 +19,13 @@ public sealed partial class RaftNodeGrain
     private bool _processing;
     private int _storageFailures;
 
+    /// <summary>The hard state last made durable (term and vote decide whether a Ready must be written).</summary>
+    private HardState _writtenHardState;
+
+    /// <summary>A hard state that differs from the written one only by a higher commit index: written with
+    /// the next write (see <see cref="PersistAsync"/>).</summary>
+    private HardState? _unwrittenCommit;
+
     /// <summary>Starts the loop unless it is already running; it drains everything queued.</summary>
     private void Kick()
     {
@@ -110,10 +117,32 @@ public sealed partial class RaftNodeGrain
     /// snapshot's chunk rows and any filled segment), retrying until the database takes them: until then no
     /// vote or acknowledgement leaves (they are in the same Ready, sent after). Returns false when this
     /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
-    private Task<bool> PersistAsync(Ready ready) =>
-        ready.MustPersist
-            ? WriteDurablyAsync(() => _store.PersistAsync(ready.HardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded))
-            : Task.FromResult(true);
+    /// <remarks>A Ready whose only change is a higher commit index is not written on its own: nothing sent
+    /// or applied depends on the commit index being durable (the paper keeps it volatile; etcd writes it
+    /// without a sync), and writing it would cost a second storage write per batch, on the leader between
+    /// the followers' acknowledgements and the client's answer. It rides along with the next write; a node
+    /// restarted before that comes back with a lower commit index and learns the rest from the leader.</remarks>
+    private Task<bool> PersistAsync(Ready ready)
+    {
+        if (!ready.MustPersist) return Task.FromResult(true);
+        if (ready is { Entries.Count: 0, Snapshot: null, LogDiscarded: false, HardState: { } onlyCommit }
+            && onlyCommit.Term == _writtenHardState.Term && onlyCommit.VotedFor == _writtenHardState.VotedFor)
+        {
+            _unwrittenCommit = onlyCommit;
+            return Task.FromResult(true);
+        }
+        var hardState = ready.HardState ?? _unwrittenCommit;
+        _unwrittenCommit = null;
+        return WriteReadyAsync(hardState, ready);
+    }
+
+    private async Task<bool> WriteReadyAsync(HardState? hardState, Ready ready)
+    {
+        if (!await WriteDurablyAsync(() => _store.PersistAsync(hardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded)))
+            return false;
+        if (hardState is { } written) _writtenHardState = written;
+        return true;
+    }
 
     /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this
     /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
