@@ -56,6 +56,12 @@ public static class RaftSiloBuilderExtensions
 #pragma warning disable ORLEANSEXP003
         builder.AddDistributedGrainDirectory(NodeDirectoryName);
 #pragma warning restore ORLEANSEXP003
+        // That directory also holds back a crashed silo's grains for a "range lease" (20 s by default) in
+        // case the silo is only declared dead, not gone: a killed node restarted at once could not activate
+        // for those 20 s. A node needs no such guard: it lives only on the Active silo of its name, and a
+        // stale activation on a silo wrongly declared dead cannot persist anything past the storage ETag
+        // (see the fencing in RaftNodeGrain.Loop), and stops itself.
+        builder.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.Zero);
         services.AddSingleton<RaftNodeActivator>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftNodeActivator>());
         AddNetworkFaults(builder);
