@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
 using RaftOrleans.Contracts;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 
@@ -51,7 +49,7 @@ public sealed class FailoverTests
         var followers = cluster.Nodes.Where(n => n != leader).ToArray();
 
         // Two followers die: the other three keep their activations, and the leader its leadership.
-        var survivors = await KillAndAwaitDeathAsync(cluster, followers[..2], cluster.Nodes);
+        var survivors = await cluster.KillAndAwaitDeathAsync(followers[..2], cluster.Nodes);
         await cluster.ProposeAsync(Command("after-two-deaths"), survivors);
         // (A status call can fail in transport while the test client still routes through a killed silo.)
         var after = (await Poll.UntilAsync(() => cluster.StatusesAsync(survivors), s => s.Count == survivors.Length,
@@ -62,26 +60,8 @@ public sealed class FailoverTests
         Assert.Equal(before[leader].Term, after[leader].Term);
 
         // The rest die too: wherever Orleans kept the leader's directory entry, the leader's grain stays.
-        survivors = await KillAndAwaitDeathAsync(cluster, followers[2..], survivors);
+        survivors = await cluster.KillAndAwaitDeathAsync(followers[2..], survivors);
         Assert.Equal(before[leader].Activation, (await TransportRetry.ReachAsync(() => cluster.Node(leader).GetStatus())).Activation);
-    }
-
-    /// <summary>Kills <paramref name="victims"/> and waits until every other silo sees them dead: that is
-    /// when Orleans' default grain directory would deactivate every grain whose entry a dead silo held.</summary>
-    private static async Task<string[]> KillAndAwaitDeathAsync(RaftTestCluster cluster, string[] victims, IEnumerable<string> running)
-    {
-        foreach (var victim in victims) await cluster.KillAsync(victim);
-        var survivors = running.Except(victims).ToArray();
-        await Poll.UntilAsync(() => Task.FromResult(survivors.Select(node => DeadIn(cluster, node, victims)).ToArray()),
-            views => views.All(dead => dead), TimeSpan.FromSeconds(30), $"{string.Join(",", survivors)} to see {string.Join(",", victims)} dead",
-            views => string.Join(", ", views));
-        return survivors;
-    }
-
-    private static bool DeadIn(RaftTestCluster cluster, string observer, IEnumerable<string> victims)
-    {
-        var view = cluster.Silo(observer).ServiceProvider.GetRequiredService<IClusterMembershipService>().CurrentSnapshot;
-        return victims.All(victim => view.Members.Values.Any(member => member.Name == victim && member.Status == SiloStatus.Dead));
     }
 
     [Fact]

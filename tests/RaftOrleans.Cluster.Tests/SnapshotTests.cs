@@ -113,7 +113,7 @@ public sealed class SnapshotTests
         var lastBeforeKill = (await Poll.UntilAsync(() => cluster.StatusesAsync([follower]),
             s => s.Count == 1 && s[0].AppliedIndex >= before, TimeSpan.FromSeconds(10), $"{follower} to apply {before}", Describe))[0].LastLogIndex;
 
-        await cluster.KillAsync(follower);
+        await cluster.KillAndAwaitDeathAsync([follower], cluster.Nodes);
         var others = cluster.Nodes.Where(n => n != follower).ToArray();
         var lastIndex = await WriteAsync(cluster, expected, 10, 70, others);
         // The leader no longer holds the entries right after the follower's log: only a snapshot helps.
