@@ -106,32 +106,36 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         return false;
     }
 
-    /// <summary>Submits <paramref name="count"/> puts to <paramref name="leader"/>, each with
-    /// <paramref name="limit"/>; returns how many were applied and how many have an unknown outcome.</summary>
-    public async Task<(int Applied, int Unknown)> SubmitAsync(string leader, int count, TimeSpan limit)
+    /// <summary>Submits <paramref name="count"/> puts to <paramref name="leader"/> at once, each with
+    /// <paramref name="limit"/>; returns how many were applied and how many have an unknown outcome.
+    /// <paramref name="justBefore"/> (say, crashing the other nodes) runs once the client is connected, right
+    /// before the puts leave: a leader that lost its majority steps down after about an election timeout
+    /// (check-quorum), so commands meant to reach such a leader must not wait for a client to connect.</summary>
+    public async Task<(int Applied, int Unknown)> SubmitAsync(string leader, int count, TimeSpan limit, Action? justBefore = null)
     {
         var endpoints = launcher.State.Endpoints();
         var settings = (endpoints with { Nodes = endpoints.Nodes.Where(n => n.Node == leader).ToArray() }).ClientSettings();
         await using var client = await ClusterClientFactory.ConnectAsync(settings, cancellation);
         var grain = client.Client.GetGrain<IRaftNodeGrain>(leader);
-        var applied = 0;
-        var unknown = 0;
-        for (var i = 0; i < count; i++)
+        justBefore?.Invoke();
+        var applied = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => ProposeOneAsync(grain, limit)));
+        return (applied.Count(a => a), applied.Count(a => !a));
+    }
+
+    /// <summary>True when applied; false when the outcome is unknown (no answer in time, or refused).</summary>
+    private async Task<bool> ProposeOneAsync(IRaftNodeGrain grain, TimeSpan limit)
+    {
+        var number = Interlocked.Increment(ref _commandCounter);
+        var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation($"demo-{number}", $"value-{number}")));
+        try
         {
-            var number = Interlocked.Increment(ref _commandCounter);
-            var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation($"demo-{number}", $"value-{number}")));
-            try
-            {
-                var reply = await grain.Propose(command).WaitAsync(limit, cancellation);
-                if (reply.Status == ProposeStatus.Applied) applied++;
-                else unknown++;
-            }
-            catch (Exception e) when (e is TimeoutException or OrleansException)
-            {
-                unknown++;
-            }
+            var reply = await grain.Propose(command).WaitAsync(limit, cancellation);
+            return reply.Status == ProposeStatus.Applied;
         }
-        return (applied, unknown);
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The committed log of <paramref name="node"/> from <paramref name="fromIndex"/>, as (index, term).</summary>

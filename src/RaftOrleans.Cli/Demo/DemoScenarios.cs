@@ -102,10 +102,9 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         var partner = cluster.Up.First(n => n != leader.Node);
         var others = cluster.Up.Where(n => n != leader.Node && n != partner).ToArray();
         Narrate($"crash all but the leader {leader.Node} and {partner}");
-        foreach (var node in others) cluster.Kill(node);
-
-        Narrate("submit 3 commands: replicated to two nodes, not committed");
-        var (applied, unknown) = await cluster.SubmitAsync(leader.Node, 3, TimeSpan.FromSeconds(2));
+        Narrate("submit 3 commands at once: replicated to two nodes, not committed");
+        var (applied, unknown) = await cluster.SubmitAsync(leader.Node, 3, TimeSpan.FromSeconds(2),
+            justBefore: () => { foreach (var node in others) cluster.Kill(node); });
         var before = (await cluster.StatusAsync()).First(r => r.Node == leader.Node).Status;
         await Check("submit 3 to a minority", "none applied; the client reports an unknown outcome",
             $"{applied} applied, {unknown} unknown; leader commit {before?.CommitIndex}, last {before?.LastLogIndex}",
@@ -132,6 +131,12 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, fresh.Node, returning), ElectionLimit);
         var from = before.CommitIndex + 1;
         var count = (int)(before.LastLogIndex - before.CommitIndex);
+        if (count < 1)
+        {
+            await Check($"restart {leader.Node}, {partner}", "uncommitted entries replaced by the new leader's",
+                $"nothing to replace: {leader.Node} held no uncommitted entry (commit {before.CommitIndex}, last {before.LastLogIndex})", false);
+            return;
+        }
         var reference = await cluster.LogTermsAsync(fresh.Node, from, count);
         var replaced = true;
         var observed = new List<string>();
