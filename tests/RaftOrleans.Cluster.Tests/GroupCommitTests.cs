@@ -18,6 +18,7 @@ public sealed class GroupCommitTests
             tune: settings => settings with { ProposeTimeoutMs = 8000 });
         var leader = await cluster.LeaderAsync();
         var leaderStorage = storages[leader];
+        leaderStorage.WriteDelay = TimeSpan.FromMilliseconds(10);
         while (leaderStorage.Writes.TryDequeue(out _)) { }
 
         var replies = await Task.WhenAll(Enumerable.Range(0, proposals)

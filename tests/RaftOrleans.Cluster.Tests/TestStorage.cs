@@ -20,6 +20,10 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
 
     public int FailedWrites;
 
+    /// <summary>Added to every write, as a disk's sync would: on a busy machine an unhindered SQLite write can
+    /// finish before the next proposal even arrives, and then there is nothing to batch.</summary>
+    public TimeSpan WriteDelay { get; set; }
+
     /// <summary>Replaces the keyed "raft" storage of the silo being configured with a wrapper and
     /// hands the wrapper to <paramref name="created"/>.</summary>
     public static void Install(ISiloBuilder silo, Action<TestGrainStorage> created)
@@ -39,7 +43,7 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
         return inner.ReadStateAsync(stateName, grainId, grainState);
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (Failing)
         {
@@ -47,7 +51,8 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
             throw new IOException("injected storage failure (write)");
         }
         Writes.Enqueue((stateName, _sizer.Serialize(grainState.State).ToArray().Length));
-        return inner.WriteStateAsync(stateName, grainId, grainState);
+        if (WriteDelay > TimeSpan.Zero) await Task.Delay(WriteDelay);
+        await inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
