@@ -39,7 +39,10 @@ public sealed class KeyValueTests
         Assert.Equal("v1", put.Entry?.Value);
 
         // A linearizable read at a follower, right after the write was acknowledged by the leader.
-        var followerRead = await cluster.Node(followers[0]).Read(Query(new GetOperation("k")), allowStale: false);
+        // (Unknown means only "not served in time", which a busy CI machine can cause right after start:
+        // asked again until served, the answer is what is judged.)
+        var followerRead = await Poll.UntilAsync(() => cluster.Node(followers[0]).Read(Query(new GetOperation("k")), allowStale: false),
+            read => read.Status != ProposeStatus.Unknown, TimeSpan.FromSeconds(15), "the follower to serve the read", read => read.Status.ToString());
         Assert.Equal(ProposeStatus.Applied, followerRead.Status);
         Assert.True(followerRead.Index >= putReply.Index, $"read at {followerRead.Index} before the write at {putReply.Index}");
         Assert.Equal("v1", Result(followerRead).Entry?.Value);
