@@ -63,21 +63,75 @@ public enum ConfigChangeType : byte
 /// configuration overlap, so no joint consensus is needed.</summary>
 public sealed record ConfigChange(ConfigChangeType Type, string NodeId)
 {
+    public override string ToString() => $"{Type} {NodeId}";
+}
+
+/// <summary>
+/// What a configuration-change log entry holds: the change and the whole configuration it results in.
+/// Carrying the whole configuration (as hashicorp/raft's configuration entries do) is what lets a node
+/// that joins with no configuration of its own learn it from the first change entry it receives; a
+/// change alone, applied to its empty base, would leave it believing it was the only voter.
+/// </summary>
+public sealed record ConfigChangeEntry(ConfigChange Change, ClusterConfig Result)
+{
+    /// <summary>First byte of the current format. Entries written before it start with the change type
+    /// (1 to 3) followed by the node id, and carry no configuration.</summary>
+    private const byte WholeConfigurationFormat = 0xC1;
+
     public byte[] Encode()
     {
-        var id = Encoding.UTF8.GetBytes(NodeId);
-        var data = new byte[id.Length + 1];
-        data[0] = (byte)Type;
-        id.CopyTo(data, 1);
-        return data;
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(WholeConfigurationFormat);
+            writer.Write((byte)Change.Type);
+            writer.Write(Change.NodeId);
+            WriteIds(writer, Result.Voters);
+            WriteIds(writer, Result.Learners);
+        }
+        return buffer.ToArray();
     }
 
-    public static ConfigChange Decode(byte[] data)
+    /// <summary>Decodes an entry; <paramref name="previous"/> (the configuration in force before it) is
+    /// needed only for entries in the older, change-only format.</summary>
+    public static ConfigChangeEntry Decode(byte[] data, ClusterConfig previous)
     {
-        if (data.Length < 2 || !Enum.IsDefined((ConfigChangeType)data[0]))
-            throw new InvalidOperationException("malformed configuration change entry");
-        return new ConfigChange((ConfigChangeType)data[0], Encoding.UTF8.GetString(data, 1, data.Length - 1));
+        if (data.Length >= 2 && data[0] != WholeConfigurationFormat && Enum.IsDefined((ConfigChangeType)data[0]))
+        {
+            var legacy = new ConfigChange((ConfigChangeType)data[0], Encoding.UTF8.GetString(data, 1, data.Length - 1));
+            return new ConfigChangeEntry(legacy, previous.Apply(legacy));
+        }
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(data), Encoding.UTF8);
+            if (reader.ReadByte() != WholeConfigurationFormat) throw new InvalidDataException("unknown format");
+            var type = (ConfigChangeType)reader.ReadByte();
+            if (!Enum.IsDefined(type)) throw new InvalidDataException($"unknown change type {type}");
+            var change = new ConfigChange(type, reader.ReadString());
+            var voters = ReadIds(reader);
+            var learners = ReadIds(reader);
+            return new ConfigChangeEntry(change, new ClusterConfig(voters, learners));
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException)
+        {
+            throw new InvalidOperationException("malformed configuration change entry", e);
+        }
     }
 
-    public override string ToString() => $"{Type} {NodeId}";
+    private static void WriteIds(BinaryWriter writer, IReadOnlyList<string> ids)
+    {
+        writer.Write(ids.Count);
+        foreach (var id in ids) writer.Write(id);
+    }
+
+    private static string[] ReadIds(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        if (count < 0 || count > 1024) throw new InvalidDataException($"implausible member count {count}");
+        var ids = new string[count];
+        for (var i = 0; i < count; i++) ids[i] = reader.ReadString();
+        return ids;
+    }
+
+    public override string ToString() => $"{Change} -> {Result}";
 }

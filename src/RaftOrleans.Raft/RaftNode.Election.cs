@@ -42,7 +42,11 @@ public sealed partial class RaftNode
             {
                 // §4.2.3/§6.2: a server that heard from a leader within the minimum election timeout
                 // ignores vote requests, so a removed or partitioned server cannot depose a live leader.
-                var inLease = _options.CheckQuorum && Leader is not null && _electionElapsedTicks < _options.ElectionTicks;
+                // A server that started less than an election timeout ago may have heard from one just
+                // before it went down, and a leader's lease (§6.4.1) counts on that promise: it waits too.
+                var heardFromLeader = Leader is not null && _electionElapsedTicks < _options.ElectionTicks;
+                var justStarted = _ticks < _options.ElectionTicks;
+                var inLease = _options.CheckQuorum && (heardFromLeader || justStarted);
                 if (inLease && !vote.Transfer) return false;
                 if (vote.PreVote) return true; // a pre-vote changes nothing, not even our term
             }
@@ -176,6 +180,7 @@ public sealed partial class RaftNode
         _electionElapsedTicks = 0;
         _heartbeatElapsedTicks = 0;
         _uncommittedBytes = 0;
+        _leaseRevokedByTransfer = false;
         // §5.4.2 / Figure 8: entries of earlier terms are committed only indirectly, by committing an
         // entry of the leader's own term; the no-op makes that happen without waiting for a client.
         AppendAsLeader(new LogEntry(_log.LastIndex + 1, Term, EntryKind.NoOp, Array.Empty<byte>()));

@@ -44,7 +44,7 @@ public sealed partial class RaftNode
             _ => null,
         };
         if (reason is not null) return ProposeResult.ConfigRefused(Id, reason);
-        var entry = new LogEntry(_log.LastIndex + 1, Term, EntryKind.ConfigChange, change.Encode());
+        var entry = new LogEntry(_log.LastIndex + 1, Term, EntryKind.ConfigChange, new ConfigChangeEntry(change, Config.Apply(change)).Encode());
         AppendAsLeader(entry);
         return ProposeResult.Accepted(entry.Index, entry.Term);
     }
@@ -69,7 +69,7 @@ public sealed partial class RaftNode
 
     private void OnConfigEntryAppended(LogEntry entry)
     {
-        _configs.Add(new ConfigInForce(entry.Index, entry.Term, Config.Apply(ConfigChange.Decode(entry.Data))));
+        _configs.Add(new ConfigInForce(entry.Index, entry.Term, ConfigChangeEntry.Decode(entry.Data, Config).Result));
         SyncProgressWithConfig();
     }
 
@@ -95,7 +95,7 @@ public sealed partial class RaftNode
         {
             var entry = _log.EntryAt(i);
             if (entry.Kind != EntryKind.ConfigChange || entry.Index <= _configs[^1].Index) continue;
-            _configs.Add(new ConfigInForce(entry.Index, entry.Term, Config.Apply(ConfigChange.Decode(entry.Data))));
+            _configs.Add(new ConfigInForce(entry.Index, entry.Term, ConfigChangeEntry.Decode(entry.Data, Config).Result));
         }
     }
 

@@ -16,6 +16,9 @@ public sealed partial class RaftNode
     private bool _readRoundPending;
     private long _leaseStartTick = -1;
 
+    /// <summary>Set once this leader started a leadership transfer in its term (see TransferLeadership).</summary>
+    private bool _leaseRevokedByTransfer;
+
     /// <summary>
     /// Asks for a read index for request <paramref name="requestId"/>: the answer comes as a
     /// <see cref="ReadState"/> in a later Ready. On the leader, the index is its commit index once a
@@ -116,7 +119,7 @@ public sealed partial class RaftNode
     /// this one, so for that long (less the clock drift bound) after a quorum acknowledged a heartbeat
     /// round, this node is certainly still the leader.</summary>
     private bool LeaseHolds() =>
-        _options.LeaseReads && _leaseStartTick >= 0 &&
+        _options.LeaseReads && _leaseStartTick >= 0 && !_leaseRevokedByTransfer &&
         _ticks < _leaseStartTick + _options.ElectionTicks - _options.ClockDriftBoundTicks;
 
     private void Release(PendingRead read)

@@ -23,6 +23,11 @@ public sealed partial class RaftNode
         if (_transferTarget == target) return null;
         _transferTarget = target;
         _transferElapsedTicks = 0;
+        // The target's campaign is honoured by voters still inside our lease, so the lease is void from
+        // here on, for the rest of this term: even after the transfer is abandoned, a delayed TimeoutNow
+        // can still start that campaign.
+        _leaseRevokedByTransfer = true;
+        _leaseStartTick = -1;
         if (!MaybeSendTimeoutNow(target)) SendAppends(target);
         return null;
     }

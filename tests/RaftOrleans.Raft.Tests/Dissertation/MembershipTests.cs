@@ -51,6 +51,28 @@ public sealed class MembershipTests
         cluster.CommitEverywhere(5, prefix: "v");
     }
 
+    /// <summary>Defect 1 of the safety review: a node that joins with no configuration must end up with the
+    /// leader's configuration, not one built from change entries on an empty base. With {n4} as its own
+    /// configuration (quorum 1), n4 cut off from the leader elected itself and committed alone.</summary>
+    [Fact]
+    public void AJoiningNodeLearnsTheWholeConfigurationAndCannotElectItselfAlone()
+    {
+        var cluster = ClusterWithSpares();
+        cluster.CommitEverywhere(10);
+        Commit(cluster, new ConfigChange(ConfigChangeType.AddLearner, "n4"));
+        cluster.CommitEverywhere(3, prefix: "l");
+        Commit(cluster, new ConfigChange(ConfigChangeType.AddVoter, "n4"));
+        cluster.CommitEverywhere(3, prefix: "v");
+        var leader = cluster.Leader()!;
+        Assert.Equal(leader.Raft!.Config, cluster["n4"].Raft!.Config);
+
+        // The leader's messages to n4 are lost for many election timeouts: n4 alone is no quorum of four.
+        cluster.Isolate("n4");
+        cluster.Run(300);
+        Assert.NotEqual(Role.Leader, cluster["n4"].Raft!.Role);
+        Assert.Equal(leader.Id, cluster.Leader()!.Id);
+    }
+
     [Fact]
     public void ALaggingLearnerIsNotPromoted()
     {

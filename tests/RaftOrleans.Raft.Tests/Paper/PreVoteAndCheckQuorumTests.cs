@@ -53,6 +53,7 @@ public sealed class PreVoteAndCheckQuorumTests
     public void APreVoteIsGrantedOnlyToAnUpToDateLogAndChangesNothing(long lastIndex, long lastTerm, bool granted)
     {
         var voter = new Host(WithPreVote(), restored: new PersistentState(new HardState(2, "n3", 0), LogWithTerms(1, 2)));
+        voter.Tick(ElectionTicks); // past the quiet period after a start (see the test below); its own campaign is lost
 
         var sent = voter.Step(Vote("n2", "n1", 3, lastIndex, lastTerm, preVote: true));
 
@@ -60,6 +61,23 @@ public sealed class PreVoteAndCheckQuorumTests
         Assert.Equal((true, granted), (answer.PreVote, answer.Granted));
         Assert.Equal((2L, "n3"), (voter.Node.Term, voter.Node.VotedFor));
         Assert.DoesNotContain(voter.Readies, r => r.HardState is not null);
+    }
+
+    // §6.4.1 leases count on voters that heard from the leader not voting for anyone else within an
+    // election timeout. A node that restarts forgets whether it heard from one, so for an election
+    // timeout after it starts it behaves as if it had: it ignores (pre-)vote requests.
+    [Fact]
+    public void ANodeThatStartedLessThanAnElectionTimeoutAgoIgnoresVoteRequests()
+    {
+        var voter = new Host(WithPreVote(), restored: new PersistentState(new HardState(2, null, 0), LogWithTerms(1, 2)));
+
+        Assert.Empty(voter.Step(Vote("n2", "n1", 3, 2, 2, preVote: true)));
+        Assert.Empty(voter.Step(Vote("n2", "n1", 3, 2, 2, preVote: false)));
+        Assert.Equal((2L, (string?)null), (voter.Node.Term, voter.Node.VotedFor));
+
+        voter.Tick(ElectionTicks);
+        var answer = Assert.IsType<RequestVoteResponse>(Assert.Single(voter.Step(Vote("n2", "n1", 3, 2, 2, preVote: false))));
+        Assert.True(answer.Granted);
     }
 
     // §6.2: "a leader steps down if an election timeout elapses without a successful round of heartbeats
