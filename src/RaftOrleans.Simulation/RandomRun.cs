@@ -26,6 +26,18 @@ public sealed record RandomRunOptions
     public bool Transfers { get; init; }
     /// <summary>Clients issue ReadIndex reads, each checked against what was committed before it.</summary>
     public bool Reads { get; init; }
+    /// <summary>Leaders answer reads from their lease (§6.4.1) while it holds.</summary>
+    public bool LeaseReads { get; init; }
+    /// <summary>Entries in one AppendEntries. One entry per message makes followers acknowledge entries of
+    /// an earlier term on their own, before the new leader's entries: the ground Figure 8's bug needs.</summary>
+    public int MaxEntriesPerAppend { get; init; } = 8;
+    /// <summary>Appends in flight to one follower. With one, and one entry per append, every entry is its
+    /// own round trip, so the window between an old entry reaching a majority and the new leader's own
+    /// entry doing so is as wide as a round trip.</summary>
+    public int MaxInflightAppends { get; init; } = 4;
+    /// <summary>With <see cref="Membership"/>: this many nodes form the initial configuration; the others
+    /// start with none and join when the leader adds them (0: every node is an initial voter).</summary>
+    public int InitialVoters { get; init; }
     /// <summary>Chance per tick that a client proposes a command.</summary>
     public double ProposeRate { get; init; } = 0.3;
     /// <summary>Ticks the healed cluster gets to elect a leader and commit a fresh command everywhere.</summary>
@@ -35,8 +47,10 @@ public sealed record RandomRunOptions
     public static RandomRunOptions Chaos(int seed, int nodes, int ticks) => new()
     {
         Seed = seed, Nodes = nodes, Ticks = ticks, DropRate = 0.05, DuplicateRate = 0.02, MaxDelayTicks = 4,
-        Partitions = true, Crashes = true, LeaderChurn = seed % 4 == 3,
-        Snapshots = true, Membership = seed % 2 == 0, Transfers = true, Reads = true,
+        Partitions = true, Crashes = true, LeaderChurn = seed % 4 is 1 or 3, MaxEntriesPerAppend = seed % 3 == 2 ? 1 : 8, MaxInflightAppends = seed % 3 == 2 ? 1 : 4,
+        Snapshots = true, Membership = seed % 2 == 0, Transfers = true, Reads = true, LeaseReads = seed % 3 != 1,
+        // Half the membership runs start with spares outside the configuration, which join with none of their own.
+        InitialVoters = seed % 4 == 0 ? Math.Max(2, nodes - 2) : 0,
     };
 }
 
@@ -53,7 +67,16 @@ public static class RandomRun
     public static RandomRunResult Execute(RandomRunOptions options)
     {
         var ids = Enumerable.Range(1, options.Nodes).Select(i => $"n{i}").ToArray();
-        var cluster = new SimCluster(ids, options.Seed);
+        var initial = options.InitialVoters > 0 ? ids.Take(options.InitialVoters).ToArray() : ids;
+        var cluster = new SimCluster(ids, options.Seed, id =>
+            SimCluster.DefaultOptions(id, initial.Contains(id) ? initial : []) with
+            {
+                LeaseReads = options.LeaseReads, MaxEntriesPerAppend = options.MaxEntriesPerAppend,
+                MaxInflightAppends = options.MaxInflightAppends,
+                // With leases the election timeout is long beside message delays, as on a real network:
+                // a lease then spans whole elections, and a lease that outlives its promise is caught.
+                ElectionTicks = options.LeaseReads ? 20 : 10,
+            });
         var random = new Random(unchecked(options.Seed * 7919 + 17));
         var commands = 0;
         try
@@ -63,6 +86,7 @@ public static class RandomRun
                 DropRate = options.DropRate, DuplicateRate = options.DuplicateRate, MaxDelayTicks = options.MaxDelayTicks,
             };
             cluster.CrashBeforePersistRate = options.Crashes ? 0.002 : 0;
+            cluster.CrashAfterPersistRate = options.Crashes ? 0.001 : 0;
             cluster.TakeSnapshots = options.Snapshots;
             var downUntil = new Dictionary<string, long>();
             long nextPartitionChange = random.Next(50, 300);
@@ -77,8 +101,13 @@ public static class RandomRun
                 if (random.NextDouble() < options.ProposeRate) ProposeSomewhere(cluster, random, ids, ref commands);
                 if (options.Membership && random.NextDouble() < 0.01) ChangeMembership(cluster, random, ids);
                 if (options.Transfers && random.NextDouble() < 0.003 && cluster.Leader() is { } leader)
+                {
                     cluster.TransferLeadership(leader.Id, ids[random.Next(ids.Length)]);
-                if (options.Reads && random.NextDouble() < 0.2) cluster.RequestRead(ids[random.Next(ids.Length)]);
+                    // Half the time the old leader stops hearing anyone as it hands over: it keeps believing it
+                    // leads while the target takes over, which is when a lease it kept would serve stale reads.
+                    if (random.NextDouble() < 0.5) Deafen(cluster, leader.Id, ids);
+                }
+                if (options.Reads && random.NextDouble() < 0.2) cluster.RequestRead(ReadTarget(cluster, random, ids));
                 cluster.Tick();
             }
             var livenessFailure = CheckLiveness(cluster, options, ref commands);
@@ -104,7 +133,8 @@ public static class RandomRun
         var text = new StringBuilder();
         text.AppendLine($"simulation: {options.Nodes} nodes, seed {options.Seed}, {options.Ticks} ticks, drop {options.DropRate:0.###}, " +
                         $"partitions {OnOff(options.Partitions)}, crashes {OnOff(options.Crashes)}, snapshots {OnOff(options.Snapshots)}, " +
-                        $"membership {OnOff(options.Membership)}, transfers {OnOff(options.Transfers)}, reads {OnOff(options.Reads)}");
+                        $"membership {OnOff(options.Membership)}{(options.InitialVoters > 0 ? $" (from {options.InitialVoters} voters)" : "")}, " +
+                        $"transfers {OnOff(options.Transfers)}, reads {OnOff(options.Reads)}{(options.LeaseReads ? " (lease)" : "")}");
         foreach (var line in result.Timeline) text.AppendLine(line);
         text.AppendLine($"summary: {result.Committed} entries committed, {result.Leaders} terms with a leader, {result.MessagesSent} messages sent, " +
                         $"{result.SnapshotsTaken} snapshots taken, {result.SnapshotsInstalled} installed, {result.ReadsServed} linearizable reads");
@@ -159,6 +189,20 @@ public static class RandomRun
         cluster.ChangeMembership(leader.Id, candidates[random.Next(candidates.Count)]);
     }
 
+    /// <summary>Half the reads go to a node that believes it leads (a client's cached leader, perhaps one
+    /// already deposed), the rest anywhere.</summary>
+    private static string ReadTarget(SimCluster cluster, Random random, string[] ids)
+    {
+        var leaders = ids.Where(id => cluster[id].Raft?.Role == Role.Leader).ToArray();
+        return leaders.Length > 0 && random.NextDouble() < 0.5 ? leaders[random.Next(leaders.Length)] : ids[random.Next(ids.Length)];
+    }
+
+    /// <summary>Every link into <paramref name="nodeId"/> is cut; what it sends still arrives.</summary>
+    private static void Deafen(SimCluster cluster, string nodeId, string[] ids)
+    {
+        foreach (var id in ids.Where(id => id != nodeId)) cluster.BlockOneWay(id, nodeId);
+    }
+
     private static void CrashOrRestart(SimCluster cluster, Random random, string[] ids, Dictionary<string, long> downUntil,
         double crashRatePerTick)
     {
@@ -172,6 +216,21 @@ public static class RandomRun
         var victim = random.NextDouble() < leaderFirst && cluster.Leader() is { } leader ? leader.Id : ids[random.Next(ids.Length)];
         if (!cluster[victim].IsUp) return;
         cluster.Crash(victim);
+        if (random.NextDouble() < 0.3)
+        {
+            // A restart at once, inside the lease of a leader the node had just acknowledged. Half the time the
+            // leader is cut off at that moment and another node campaigns: only voters keeping the lease's
+            // promise (no vote within an election timeout of hearing from the leader) stop it from winning
+            // while the old leader still answers reads from its lease.
+            cluster.Restart(victim);
+            if (random.NextDouble() < 0.5 && cluster.Leader() is { } current && current.Id != victim)
+            {
+                cluster.Isolate(current.Id);
+                var others = ids.Where(id => id != current.Id && id != victim && cluster[id].IsUp).ToArray();
+                if (others.Length > 0) cluster.Campaign(others[random.Next(others.Length)]);
+            }
+            return;
+        }
         downUntil[victim] = cluster.Time + (churn ? random.Next(5, 40) : random.Next(10, 200));
     }
 
@@ -189,6 +248,7 @@ public static class RandomRun
         cluster.Heal();
         cluster.Faults = NetworkFaults.Reliable;
         cluster.CrashBeforePersistRate = 0;
+        cluster.CrashAfterPersistRate = 0;
         foreach (var node in cluster.Nodes.ToList()) cluster.Restart(node.Id);
         var deadline = cluster.Time + options.LivenessTicks;
         var marker = Encoding.UTF8.GetBytes($"liveness-{++commands}");

@@ -50,6 +50,10 @@ public sealed class SimCluster
     /// Ready held (entries, vote, commit) is lost, as on a real machine that dies mid-write.</summary>
     public double CrashBeforePersistRate { get; set; }
 
+    /// <summary>Chance that a node crashes right after a Ready's write became durable, before it sent or
+    /// applied anything: a write that succeeded without telling its caller, after which the host gave up.</summary>
+    public double CrashAfterPersistRate { get; set; }
+
     public SafetyChecker Checker { get; } = new();
 
     /// <summary>When on, a node takes a snapshot and compacts its log whenever its core says one is due.</summary>
@@ -261,6 +265,12 @@ public sealed class SimCluster
             }
             var prevTerm = node.Persist(ready);
             if (ready.Entries.Count > 0) Checker.OnEntriesPersisted(node.Id, prevTerm, ready.Entries);
+            if (ready.MustPersist && CrashAfterPersistRate > 0 && _random.NextDouble() < CrashAfterPersistRate)
+            {
+                node.Crash();
+                Log($"{node.Id} crashed after persisting {ready.Entries.Count} entries, before sending");
+                return;
+            }
             foreach (var message in ready.Messages) Send(message);
             if (ready.Snapshot is { } snapshot)
             {

@@ -1,0 +1,118 @@
+using Xunit.Abstractions;
+
+namespace RaftOrleans.Raft.Tests.Mutants;
+
+/// <summary>
+/// Proof that the seeded simulator bites (testing.md §5): each deliberate bug below, built into a copy of
+/// the core (or of the simulator's host loop, which stands for the grain's), must be caught by the random
+/// runs within the CI seed range, on their own, without a test written for that bug.
+/// <para>Each row names the first CI seed that caught the bug. The test runs that seed; if the simulator
+/// changed so that it no longer catches the bug, the test searches the CI range and says which seed
+/// does now (update the row) or that none does (strengthen the simulator).</para>
+/// </summary>
+public sealed class CoreMutantTests(ITestOutputHelper output)
+{
+    private const int CiSeeds = 2000;
+    private const int TicksPerSeed = 2000;
+
+    private const string Replication = "src/RaftOrleans.Raft/RaftNode.Replication.cs";
+    private const string Election = "src/RaftOrleans.Raft/RaftNode.Election.cs";
+    private const string Membership = "src/RaftOrleans.Raft/RaftNode.Membership.cs";
+    private const string Transfer = "src/RaftOrleans.Raft/RaftNode.Transfer.cs";
+    private const string Node = "src/RaftOrleans.Raft/RaftNode.cs";
+    private const string SimHost = "src/RaftOrleans.Simulation/SimCluster.cs";
+
+    private static readonly Dictionary<string, SourceEdit[]> Catalogue = new()
+    {
+        // §5.4.2, Figure 8: a leader counts replicas of an entry from an earlier term.
+        ["figure-8-commit-rule-dropped"] =
+        [
+            new(Replication, "if (quorumIndex <= _log.Committed || _log.TermAt(quorumIndex) != Term) return false;",
+                "if (quorumIndex <= _log.Committed) return false;"),
+        ],
+        // §5.4.1: votes go to candidates whose log is behind.
+        ["election-restriction-dropped"] =
+        [
+            new(Election, "var granted = canVote && _log.IsUpToDate(request.LastLogIndex, request.LastLogTerm);",
+                "var granted = canVote;"),
+        ],
+        // Figure 2, AppendEntries rule 5 with the follower's own last index instead of the last new entry.
+        ["follower-commit-without-min-of-last-new-entry"] =
+        [
+            new(Replication, "_log.CommitTo(Math.Min(append.LeaderCommit, matched));",
+                "_log.CommitTo(Math.Min(append.LeaderCommit, _log.LastIndex));"),
+        ],
+        // The loop contract: messages (acknowledgements, votes) leave before the Ready's write is durable.
+        ["acknowledgement-before-the-write"] =
+        [
+            new(SimHost, "            var ready = raft.GetReady();\n",
+                "            var ready = raft.GetReady();\n            foreach (var message in ready.Messages) Send(message);\n"),
+            new(SimHost, "            foreach (var message in ready.Messages) Send(message);\n            if (ready.Snapshot",
+                "            if (ready.Snapshot"),
+        ],
+        // Figure 2: votedFor is persistent state; here it never reaches the disk.
+        ["vote-not-persisted"] =
+        [
+            new(Node, "private HardState HardState => new(Term, VotedFor, _log.Committed);",
+                "private HardState HardState => new(Term, null, _log.Committed);"),
+        ],
+        // §6.4.1 with §3.10: the lease survives a leadership transfer (safety review, defect 2).
+        ["lease-kept-across-a-transfer"] =
+        [
+            new(Transfer, "        _leaseRevokedByTransfer = true;\n        _leaseStartTick = -1;\n", ""),
+        ],
+        // Dissertation §4.1: a joining node builds its configuration from change entries on an empty
+        // base, so it believes it is the only voter (safety review, defect 1).
+        ["joining-node-with-a-one-node-configuration"] =
+        [
+            new(Membership, "ConfigChangeEntry.Decode(entry.Data, Config).Result));\n        SyncProgressWithConfig();",
+                "Config.Apply(ConfigChangeEntry.Decode(entry.Data, Config).Change)));\n        SyncProgressWithConfig();"),
+            new(Membership, "continue;\n            _configs.Add(new ConfigInForce(entry.Index, entry.Term, ConfigChangeEntry.Decode(entry.Data, Config).Result));",
+                "continue;\n            _configs.Add(new ConfigInForce(entry.Index, entry.Term, Config.Apply(ConfigChangeEntry.Decode(entry.Data, Config).Change)));"),
+        ],
+    };
+
+    public static TheoryData<string, int> Mutants => new()
+    {
+        { "figure-8-commit-rule-dropped", 50 },
+        { "election-restriction-dropped", 1 },
+        { "follower-commit-without-min-of-last-new-entry", 83 },
+        { "acknowledgement-before-the-write", 124 },
+        { "vote-not-persisted", 37 },
+        { "lease-kept-across-a-transfer", 579 },
+        { "joining-node-with-a-one-node-configuration", 52 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mutants))]
+    public void TheRandomRunsCatchTheDeliberateBug(string bug, int firstCatchingSeed)
+    {
+        var mutant = MutantBuild.Compile(bug, Catalogue[bug]);
+        if (firstCatchingSeed >= 0)
+        {
+            var (passed, verdict) = mutant.RunSeed(firstCatchingSeed, TicksPerSeed);
+            if (!passed)
+            {
+                output.WriteLine($"{bug}: caught by seed {firstCatchingSeed}: {verdict}");
+                // The same seed passes on the real core, so it was the bug that was caught.
+                Assert.True(Simulation.RandomRun.Execute(Simulation.RandomRunOptions.Chaos(firstCatchingSeed,
+                    3 + firstCatchingSeed % 5, TicksPerSeed)).Passed, $"seed {firstCatchingSeed} fails on the real core too");
+                return;
+            }
+        }
+        for (var seed = 0; seed < CiSeeds; seed++)
+        {
+            var (passed, verdict) = mutant.RunSeed(seed, TicksPerSeed);
+            if (!passed)
+                Assert.Fail($"{bug}: seed {firstCatchingSeed} does not catch it (any more); the first CI seed that does is {seed}: " +
+                            $"{verdict}. Put {seed} in the row.");
+        }
+        Assert.Fail($"{bug}: not caught by any of the {CiSeeds} CI seeds; the simulator must be made to find it");
+    }
+
+    [Fact]
+    public void EveryBugInTheCatalogueHasARow()
+    {
+        Assert.Equal(Catalogue.Keys.Order(), Mutants.Select(row => (string)row[0]).Order());
+    }
+}
