@@ -16,6 +16,10 @@ public enum NodeBehaviour
     Frozen,
     /// <summary>Fails at once: the call never reached it.</summary>
     Unreachable,
+    /// <summary>Applies the command at once but answers only after <see cref="SimulatedCluster.LateAnswer"/>,
+    /// ignoring the caller's token: a new leader that accepts a proposal and commits it after the client's
+    /// deadline.</summary>
+    LateLeader,
 }
 
 /// <summary>
@@ -38,6 +42,9 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
 
     /// <summary>The leader's clock, stamped on every command (session expiry runs on it).</summary>
     public long ClockMs { get; set; } = 1;
+
+    /// <summary>How long a <see cref="NodeBehaviour.LateLeader"/> takes to answer.</summary>
+    public TimeSpan LateAnswer { get; set; } = TimeSpan.FromSeconds(5);
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -93,16 +100,19 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     {
         NodeBehaviour.Frozen => new TaskCompletionSource<NodeStatus>().Task,
         NodeBehaviour.Unreachable => Task.FromException<NodeStatus>(new NodeUnreachableException(node, "connection refused")),
-        var behaviour => Task.FromResult(new NodeStatus(node, node, behaviour == NodeBehaviour.Leader ? "leader" : "follower", 1,
-            behaviour == NodeBehaviour.Leader ? node : Hint, _index, _index, _index, 0)),
+        var behaviour => Task.FromResult(new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
+            IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0)),
     };
+
+    private static bool IsLeader(NodeBehaviour behaviour) => behaviour is NodeBehaviour.Leader or NodeBehaviour.LateLeader;
 
     private NodeBehaviour Behaviour(string node) => _behaviour.GetValueOrDefault(node, NodeBehaviour.Follower);
 
     private Task<ProposeReply> Serve(string node, CancellationToken cancellationToken, Func<byte[]> apply)
     {
         Calls.Enqueue(node);
-        switch (Behaviour(node))
+        var behaviour = Behaviour(node);
+        switch (behaviour)
         {
             case NodeBehaviour.Frozen:
                 // Ignores the token on purpose: the client must bound the wait itself.
@@ -122,6 +132,13 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         {
             return Task.FromException<ProposeReply>(new TimeoutException($"{node}: the answer was lost"));
         }
-        return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _index, 1, result, null));
+        var reply = new ProposeReply(ProposeStatus.Applied, _index, 1, result, null);
+        return behaviour == NodeBehaviour.LateLeader ? AnswerLate(reply) : Task.FromResult(reply);
+    }
+
+    private async Task<ProposeReply> AnswerLate(ProposeReply reply)
+    {
+        await Task.Delay(LateAnswer);
+        return reply;
     }
 }
