@@ -199,7 +199,7 @@ public sealed class RaftKvClientTests
         await client.PutAsync("k", "v1");
         var firstSession = client.SessionId;
 
-        cluster.ClockMs += 5000;
+        cluster.PassTime(5000);
         var revisionBefore = cluster.Revision;
         await client.PutAsync("k", "v2");
 

@@ -73,6 +73,21 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         Hint = node;
     }
 
+    /// <summary>Moves the leader's clock on by <paramref name="ms"/> through entries (other clients' reads) no
+    /// further apart than the state machine's clock step limit, so its clock keeps up.</summary>
+    public void PassTime(long ms)
+    {
+        lock (_gate)
+        {
+            var target = ClockMs + ms;
+            while (ClockMs < target)
+            {
+                ClockMs = Math.Min(target, ClockMs + _stateMachine.Options.ClockStepLimitMs);
+                _stateMachine.Apply(++_index, KvCommand.Unsessioned(new GetOperation("clock-tick")).StampedAt(ClockMs));
+            }
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> commands apply, but their caller gets a timeout instead.</summary>
     public void LoseReplies(int count) => Interlocked.Exchange(ref _repliesToLose, count);
 
