@@ -170,6 +170,13 @@ public sealed partial class RaftKvClient
         Backoff backoff, CancellationToken deadline, CancellationToken caller)
     {
         var node = _leader.Target;
+        if (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            // The last attempt ended (refused) as the deadline passed. A call made now could still reach the
+            // node, since a channel need not check a cancelled token before sending; making none keeps the
+            // write certainly not applied.
+            throw new DeadlinePassedException($"the deadline passed before an attempt at {node}", mayHaveTakenEffect: false);
+        }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         limit.CancelAfter(attemptTimeout);
         Attempt attempt;

@@ -125,6 +125,28 @@ public sealed class RaftKvClientTests
     }
 
     [Fact]
+    public async Task No_attempt_starts_after_the_deadline_so_a_write_refused_until_then_was_not_applied()
+    {
+        var cluster = new SimulatedCluster { LateAnswer = TimeSpan.FromMilliseconds(1200) };
+        cluster.Elect("n2");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("warm-up", "x");
+        var revisionBefore = cluster.Revision;
+
+        // n2 answers that it is no longer leader, after the deadline; n3 would accept the write.
+        cluster.Set("n1", NodeBehaviour.Follower);
+        cluster.Set("n2", NodeBehaviour.SlowFollower);
+        cluster.Set("n3", NodeBehaviour.Leader);
+        cluster.Hint = "n3";
+        cluster.Calls.Clear();
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.PutAsync("k", "v"));
+
+        Assert.False(failure.MayHaveTakenEffect);
+        Assert.Equal(["n2"], cluster.Calls.ToArray());
+        Assert.Equal(revisionBefore, cluster.Revision);
+    }
+
+    [Fact]
     public async Task A_session_opening_cut_by_the_deadline_reports_the_write_as_not_applied_and_the_next_write_reopens()
     {
         var cluster = new SimulatedCluster();

@@ -20,6 +20,9 @@ public enum NodeBehaviour
     /// ignoring the caller's token: a new leader that accepts a proposal and commits it after the client's
     /// deadline.</summary>
     LateLeader,
+    /// <summary>Answers NotLeader, but only after blocking its caller for <see cref="SimulatedCluster.LateAnswer"/>
+    /// (the answer is ready when the call returns, whatever the caller's token says).</summary>
+    SlowFollower,
 }
 
 /// <summary>
@@ -135,6 +138,9 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
             case NodeBehaviour.Unreachable:
                 return Task.FromException<ProposeReply>(new NodeUnreachableException(node, "connection refused"));
             case NodeBehaviour.Follower:
+                return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
+            case NodeBehaviour.SlowFollower:
+                Thread.Sleep(LateAnswer);
                 return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
         }
         byte[] result;
