@@ -54,7 +54,7 @@ internal static class RegisterPreparation
             {
                 HistoryFunction.Put => RegisterStep.Put,
                 HistoryFunction.Get => known ? RegisterStep.Get : null,
-                // Still running at the cut: it may swap or be refused, so it is an unknown cas either way.
+                // Refused, a read; still running at the cut (or info), it may swap or be refused: unknown.
                 _ when known && op.Refused => RegisterStep.CasRefused,
                 _ => known ? RegisterStep.Cas : RegisterStep.CasUnknown,
             };
