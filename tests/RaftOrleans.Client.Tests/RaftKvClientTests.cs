@@ -127,7 +127,8 @@ public sealed class RaftKvClientTests
     [Fact]
     public async Task No_attempt_starts_after_the_deadline_so_a_write_refused_until_then_was_not_applied()
     {
-        var cluster = new SimulatedCluster { LateAnswer = TimeSpan.FromMilliseconds(1200) };
+        // Well past the 1 s deadline, so that a late deadline timer on a busy machine still fires first.
+        var cluster = new SimulatedCluster { LateAnswer = TimeSpan.FromMilliseconds(2500) };
         cluster.Elect("n2");
         var client = new RaftKvClient(cluster, Fast);
         await client.PutAsync("warm-up", "x");
