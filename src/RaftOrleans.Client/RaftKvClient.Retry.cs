@@ -38,7 +38,6 @@ public sealed partial class RaftKvClient
             try
             {
                 var mayHaveTakenEffect = false;
-                string lastWhy = "no attempt finished";
                 while (true)
                 {
                     var command = KvCommand.InSession(session.ClientId, sequence, session.LowestOutstanding, operation);
@@ -48,17 +47,18 @@ public sealed partial class RaftKvClient
                         attempt = await AttemptAsync((node, token) => _channel.ProposeAsync(node, KvCommandCodec.Encode(command), token),
                             _options.WriteAttemptTimeout, backoff, deadline.Token, cancellationToken);
                     }
-                    catch (DeadlinePassedException) when (mayHaveTakenEffect)
+                    catch (DeadlinePassedException passed) when (mayHaveTakenEffect || passed.MayHaveTakenEffect)
                     {
+                        // Not applied is claimed only when every attempt was refused without effect: a call the
+                        // deadline cut, or a lost answer whose pause the deadline cut, may still commit.
                         throw new KvOutcomeUnknownException(
-                            $"no answer within {_options.OverallDeadline.TotalSeconds:0.#} s; the write may or may not have been applied (last: {lastWhy})");
+                            $"no answer within {_options.OverallDeadline.TotalSeconds:0.#} s; the write may or may not have been applied (last: {passed.LastWhy})");
                     }
                     catch (DeadlinePassedException passed)
                     {
                         throw new KvUnavailableException(
                             $"no leader accepted the write within {_options.OverallDeadline.TotalSeconds:0.#} s; it was not applied (last: {passed.LastWhy})");
                     }
-                    lastWhy = attempt.Why;
                     if (attempt.End != AttemptEnd.Served)
                     {
                         mayHaveTakenEffect |= attempt.End == AttemptEnd.Lost;
@@ -105,8 +105,9 @@ public sealed partial class RaftKvClient
             }
             catch (DeadlinePassedException passed)
             {
+                // A read changes nothing, so even one cut in flight certainly had no effect.
                 throw new KvUnavailableException(
-                    $"no node answered the read within {_options.OverallDeadline.TotalSeconds:0.#} s (last: {passed.LastWhy})");
+                    $"the read timed out: no node answered it within {_options.OverallDeadline.TotalSeconds:0.#} s (last: {passed.LastWhy})");
             }
             if (attempt.End == AttemptEnd.Served)
             {
@@ -131,8 +132,11 @@ public sealed partial class RaftKvClient
             }
             catch (DeadlinePassedException passed)
             {
+                // The operation itself was never sent, so it certainly did not apply; the session may have
+                // been opened on the cluster (harmless: the next call opens it again, idempotently).
+                var opened = passed.MayHaveTakenEffect ? "a client session may have been opened, but" : "no client session was opened and";
                 throw new KvUnavailableException(
-                    $"could not open a client session within {_options.OverallDeadline.TotalSeconds:0.#} s; nothing was applied (last: {passed.LastWhy})");
+                    $"the write timed out after {_options.OverallDeadline.TotalSeconds:0.#} s: {opened} the write was not sent, so it was not applied (last: {passed.LastWhy})");
             }
             if (attempt.End == AttemptEnd.Served)
             {
@@ -159,11 +163,20 @@ public sealed partial class RaftKvClient
 
     /// <summary>One attempt at the current target node, bounded by <paramref name="attemptTimeout"/>; moves the
     /// leader cache and pauses as the outcome asks. Throws <see cref="DeadlinePassedException"/> when the
-    /// overall deadline passes first, and <see cref="OperationCanceledException"/> when the caller cancels.</summary>
+    /// overall deadline passes first (during the call, or during the pause after it; either way it says
+    /// whether this attempt may have taken effect), and <see cref="OperationCanceledException"/> when the
+    /// caller cancels.</summary>
     private async Task<Attempt> AttemptAsync(Func<string, CancellationToken, Task<ProposeReply>> call, TimeSpan attemptTimeout,
         Backoff backoff, CancellationToken deadline, CancellationToken caller)
     {
         var node = _leader.Target;
+        if (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            // The last attempt ended (refused) as the deadline passed. A call made now could still reach the
+            // node, since a channel need not check a cancelled token before sending; making none keeps the
+            // write certainly not applied.
+            throw new DeadlinePassedException($"the deadline passed before an attempt at {node}", mayHaveTakenEffect: false);
+        }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         limit.CancelAfter(attemptTimeout);
         Attempt attempt;
@@ -179,7 +192,8 @@ public sealed partial class RaftKvClient
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            throw new DeadlinePassedException($"{node}: no answer before the deadline");
+            // Cut in flight: the node may have appended the proposal and may commit it after the deadline.
+            throw new DeadlinePassedException($"{node}: no answer before the deadline", mayHaveTakenEffect: true);
         }
         catch (OperationCanceledException)
         {
@@ -203,7 +217,7 @@ public sealed partial class RaftKvClient
         };
         if (pause)
         {
-            await PauseAsync(backoff, deadline, caller, attempt.Why);
+            await PauseAsync(backoff, deadline, caller, attempt.Why, mayHaveTakenEffect: attempt.End == AttemptEnd.Lost);
         }
         return attempt;
     }
@@ -234,7 +248,8 @@ public sealed partial class RaftKvClient
             : new Attempt(AttemptEnd.Served, result, null, $"{node}: served");
     }
 
-    private async Task PauseAsync(Backoff backoff, CancellationToken deadline, CancellationToken caller, string why = "busy")
+    private static async Task PauseAsync(Backoff backoff, CancellationToken deadline, CancellationToken caller, string why,
+        bool mayHaveTakenEffect)
     {
         try
         {
@@ -242,7 +257,7 @@ public sealed partial class RaftKvClient
         }
         catch (OperationCanceledException) when (!caller.IsCancellationRequested)
         {
-            throw new DeadlinePassedException(why);
+            throw new DeadlinePassedException(why, mayHaveTakenEffect);
         }
     }
 
@@ -254,9 +269,13 @@ public sealed partial class RaftKvClient
         }
     }
 
-    /// <summary>The overall deadline passed; <see cref="LastWhy"/> says what the last attempt saw.</summary>
-    private sealed class DeadlinePassedException(string lastWhy) : Exception(lastWhy)
+    /// <summary>The overall deadline passed; <see cref="LastWhy"/> says what the last attempt saw, and
+    /// <see cref="MayHaveTakenEffect"/> whether that attempt may have reached a leader's log (it was cut in
+    /// flight, or its answer was lost before the pause the deadline cut).</summary>
+    private sealed class DeadlinePassedException(string lastWhy, bool mayHaveTakenEffect) : Exception(lastWhy)
     {
         public string LastWhy { get; } = lastWhy;
+
+        public bool MayHaveTakenEffect { get; } = mayHaveTakenEffect;
     }
 }

@@ -13,10 +13,11 @@ public enum HistoryEventType
 {
     Invoke,
 
-    /// <summary>It happened; for a get, <see cref="HistoryEvent.Value"/> is what was read.</summary>
+    /// <summary>It happened; for a get, <see cref="HistoryEvent.Value"/> is what was read. A cas whose
+    /// expectation did not hold is ok too (<see cref="HistoryEvent.Refused"/>): it happened, as a read.</summary>
     Ok,
 
-    /// <summary>It certainly did not happen (a cas whose expectation did not hold is a fail).</summary>
+    /// <summary>It certainly did not happen (the request never reached the store's log).</summary>
     Fail,
 
     /// <summary>Unknown outcome (a timeout): it may have happened, at any time after its invocation.</summary>
@@ -28,6 +29,9 @@ public enum HistoryEventType
 /// completion, the value read (null when the key was absent); absent on a get's invocation.
 /// <see cref="Expected"/>: a cas's expected value (null: the key must be absent). <see cref="TimeNs"/>:
 /// nanoseconds on one monotonic clock shared by all processes.
+/// <see cref="Refused"/>: on a cas's ok completion, the expectation did not hold, so nothing was written;
+/// <see cref="Seen"/> is then the value the store found instead (null: absent). A refused cas is an
+/// observation, as a get is: at its linearization point the key held <see cref="Seen"/>.
 /// </summary>
 public sealed record HistoryEvent(
     int Process,
@@ -36,7 +40,9 @@ public sealed record HistoryEvent(
     string Key,
     string? Value,
     string? Expected,
-    long TimeNs)
+    long TimeNs,
+    bool Refused = false,
+    string? Seen = null)
 {
     public override string ToString() => HistoryJson.Format(this);
 }

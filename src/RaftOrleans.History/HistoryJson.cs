@@ -8,7 +8,11 @@ namespace RaftOrleans.History;
 /// One history event per JSON line, in Jepsen's shape:
 /// <c>{"process":3,"type":"invoke","f":"put","key":"k1","value":"v17","time":123456789}</c>.
 /// A get carries "value" only on its ok completion (null when absent); a cas always carries
-/// "expected" (null: only if absent) and "value". Unknown properties are ignored when reading.
+/// "expected" (null: only if absent) and "value", and its ok completion "swapped": false when the
+/// expectation did not hold, with "seen", the value found instead (null: absent):
+/// <c>{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":false,"seen":"v15","time":9}</c>.
+/// Unknown properties are ignored when reading. Files written before "swapped" existed stay readable and
+/// mean what they meant: an ok cas without "swapped" swapped, and a refused one was recorded as a fail.
 /// </summary>
 public static class HistoryJson
 {
@@ -29,6 +33,14 @@ public static class HistoryJson
             if (e.Function != HistoryFunction.Get || e.Type == HistoryEventType.Ok)
             {
                 json.WriteString("value", e.Value);
+            }
+            if (IsCasCompletion(e.Type, e.Function))
+            {
+                json.WriteBoolean("swapped", !e.Refused);
+                if (e.Refused)
+                {
+                    json.WriteString("seen", e.Seen);
+                }
             }
             json.WriteNumber("time", e.TimeNs);
             json.WriteEndObject();
@@ -63,11 +75,17 @@ public static class HistoryJson
             {
                 throw new FormatException("an ok get needs \"value\" (null when the key was absent)");
             }
+            var refused = IsCasCompletion(type, function) && root.TryGetProperty("swapped", out var swapped) && !swapped.GetBoolean();
+            var seen = OptionalString(root, "seen", out var hasSeen);
+            if (refused && !hasSeen)
+            {
+                throw new FormatException("a cas that did not swap needs \"seen\" (null when the key was absent)");
+            }
             var process = Required(root, "process").GetInt32();
             var time = Required(root, "time").GetInt64();
             return new HistoryEvent(process, type, function, RequiredString(root, "key"),
                 function == HistoryFunction.Get && type != HistoryEventType.Ok ? null : value,
-                function == HistoryFunction.Cas ? expected : null, time);
+                function == HistoryFunction.Cas ? expected : null, time, refused, refused ? seen : null);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
@@ -104,6 +122,9 @@ public static class HistoryJson
             writer.WriteLine(Format(e));
         }
     }
+
+    private static bool IsCasCompletion(HistoryEventType type, HistoryFunction function) =>
+        function == HistoryFunction.Cas && type == HistoryEventType.Ok;
 
     public static string Name(HistoryEventType type) => type switch
     {

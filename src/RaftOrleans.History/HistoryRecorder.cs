@@ -59,6 +59,21 @@ public sealed class HistoryRecorder : IDisposable
         }
     }
 
+    /// <summary>Records that <paramref name="process"/>'s cas in flight found its expectation did not hold:
+    /// an ok completion that wrote nothing and observed <paramref name="seen"/> (null: the key was absent).</summary>
+    public void RecordCasRefused(int process, string? seen)
+    {
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(process, out var invoke) || invoke.Function != HistoryFunction.Cas)
+            {
+                throw new InvalidOperationException($"Process {process} has no cas in flight.");
+            }
+            _pending.Remove(process);
+            Append(invoke with { Type = HistoryEventType.Ok, Refused = true, Seen = seen, TimeNs = NowNs() });
+        }
+    }
+
     public void RecordOk(int process, string? readValue = null) => RecordCompletion(process, HistoryEventType.Ok, readValue);
 
     public void RecordFail(int process) => RecordCompletion(process, HistoryEventType.Fail);

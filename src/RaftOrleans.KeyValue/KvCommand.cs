@@ -20,8 +20,9 @@ namespace RaftOrleans.KeyValue;
 /// Writes with sequence 0 are at-least-once when retried: fine for a one-shot console command that
 /// reports an unknown outcome instead of retrying.</para>
 /// <para><b>Time.</b> <see cref="TimestampMs"/> is stamped by the leader when it proposes the command,
-/// never by the client nor by an applying node. The state machine's clock is the largest timestamp applied
-/// so far, so session expiry is the same on every replica.</para>
+/// never by the client nor by an applying node. The state machine's clock follows the largest timestamp
+/// applied so far, moving at most <see cref="KvOptions.ClockStepLimitMs"/> per entry, so session expiry is
+/// the same on every replica and one leader with a clock far ahead cannot expire every session at once.</para>
 /// </summary>
 public sealed record KvCommand(
     string ClientId,

@@ -25,6 +25,14 @@ public sealed record KvOptions
     /// still retrying turns its retries into <see cref="KvStatus.SessionExpired"/> answers.</summary>
     public long SessionIdleTimeoutMs { get; init; } = 10 * 60 * 1000;
 
+    /// <summary>Most one entry may move the state machine's clock forward: a quarter of
+    /// <see cref="SessionIdleTimeoutMs"/> (at least 1 ms). So one entry from a leader whose clock runs far
+    /// ahead cannot expire every session: a session active within the last three quarters of the timeout
+    /// survives any single entry. The price is on the safe side: after an idle gap longer than this the
+    /// clock lags the leaders' clocks and catches up by this much per entry, so sessions expire late, never
+    /// early. (The first timestamp, on a clock still at 0, sets it outright.)</summary>
+    public long ClockStepLimitMs => Math.Max(1, SessionIdleTimeoutMs / 4);
+
     /// <summary>Most live sessions; opening one more evicts the least recently active (dissertation §6.3).</summary>
     public int MaxSessions { get; init; } = 10_000;
 

@@ -6,7 +6,7 @@ namespace RaftOrleans.KeyValue;
 /// <summary>
 /// The replicated key-value state machine. Deterministic: replicas that apply the same commands at the
 /// same log indexes hold the same state, give the same answers and take byte-identical snapshots. It
-/// reads no clock (time is the largest leader timestamp applied, see <see cref="KvCommand"/>), does no
+/// reads no clock (time follows the leader timestamps applied, see <see cref="KvCommand"/>), does no
 /// I/O and is not thread-safe: the host applies committed entries one at a time, in log order.
 /// <para>User errors (a key too long, an expired session, undecodable bytes) are answers
 /// (<see cref="KvStatus"/>), never exceptions: a committed entry must apply the same way everywhere.
@@ -32,7 +32,8 @@ public sealed partial class KvStateMachine
     /// <summary>Store revision: goes up by one with every change of the key space.</summary>
     public long Revision => _keys.Revision;
 
-    /// <summary>The deterministic clock: the largest leader timestamp applied so far.</summary>
+    /// <summary>The deterministic clock: follows the largest leader timestamp applied so far, but moves
+    /// forward at most <see cref="KvOptions.ClockStepLimitMs"/> per entry (the first timestamp sets it).</summary>
     public long ClockMs { get; private set; }
 
     public int KeyCount => _keys.Count;
@@ -60,7 +61,7 @@ public sealed partial class KvStateMachine
     {
         ArgumentNullException.ThrowIfNull(command);
         AdvanceAppliedIndex(logIndex);
-        ClockMs = Math.Max(ClockMs, command.TimestampMs);
+        AdvanceClock(command.TimestampMs);
         _sessions.SweepIfDue(ClockMs);
 
         var error = KvValidation.Validate(command, _options);
@@ -156,6 +157,20 @@ public sealed partial class KvStateMachine
     {
         var (entries, more) = _keys.List(list.Prefix, list.Limit);
         return KvResult.Listing(Revision, entries, more);
+    }
+
+    /// <summary>A function of the entries alone, so every replica moves its clock the same way. The clamp
+    /// keeps one leader whose clock runs far ahead from expiring every session in one entry.</summary>
+    private void AdvanceClock(long leaderTimestampMs)
+    {
+        if (ClockMs == 0)
+        {
+            ClockMs = Math.Max(0, leaderTimestampMs);
+        }
+        else if (leaderTimestampMs > ClockMs)
+        {
+            ClockMs += Math.Min(leaderTimestampMs - ClockMs, _options.ClockStepLimitMs);
+        }
     }
 
     private void AdvanceAppliedIndex(long logIndex)

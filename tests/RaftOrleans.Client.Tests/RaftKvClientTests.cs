@@ -80,6 +80,108 @@ public sealed class RaftKvClientTests
     }
 
     [Fact]
+    public async Task A_write_accepted_by_a_new_leader_that_answers_after_the_deadline_is_reported_as_unknown()
+    {
+        // One attempt may outlast the deadline, as with the defaults (4 s attempts, 10 s deadline): the
+        // deadline, not the attempt limit, cuts the call. n3 accepts the write and commits it, but its
+        // answer comes after the client's deadline.
+        var failure = await WriteDuringAnElection(Fast with { WriteAttemptTimeout = TimeSpan.FromSeconds(5) },
+            NodeBehaviour.LateLeader, lostReplies: 0);
+
+        Assert.True(failure is KvOutcomeUnknownException, $"the write was applied, but the client reported {failure}");
+    }
+
+    [Fact]
+    public async Task A_write_whose_answer_was_lost_then_whose_pause_outlasts_the_deadline_is_reported_as_unknown()
+    {
+        // n3 applies the write and its answer is lost: that ends a whole round of moves without a success,
+        // so the client pauses, and the pause runs past the deadline.
+        var failure = await WriteDuringAnElection(Fast with { InitialBackoff = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromSeconds(5) },
+            NodeBehaviour.Leader, lostReplies: 1);
+
+        Assert.True(failure is KvOutcomeUnknownException, $"the write was applied, but the client reported {failure}");
+    }
+
+    /// <summary>A write during an election after a warm-up on n1: n1 and n2 know no leader and refuse, then
+    /// n3, the new leader, applies it. Returns how the write failed (null if it did not), after checking
+    /// that it was applied once.</summary>
+    private static async Task<Exception?> WriteDuringAnElection(RaftKvClientOptions options, NodeBehaviour newLeader, int lostReplies)
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, options);
+        await client.PutAsync("warm-up", "x");
+        var revisionBefore = cluster.Revision;
+
+        cluster.Hint = null;
+        cluster.Set("n1", NodeBehaviour.Follower);
+        cluster.Set("n2", NodeBehaviour.Follower);
+        cluster.Set("n3", newLeader);
+        cluster.LoseReplies(lostReplies);
+        var failure = await Record.ExceptionAsync(() => client.PutAsync("k", "v"));
+
+        Assert.Equal(revisionBefore + 1, cluster.Revision);
+        return failure;
+    }
+
+    [Fact]
+    public async Task No_attempt_starts_after_the_deadline_so_a_write_refused_until_then_was_not_applied()
+    {
+        // Well past the 1 s deadline, so that a late deadline timer on a busy machine still fires first.
+        var cluster = new SimulatedCluster { LateAnswer = TimeSpan.FromMilliseconds(2500) };
+        cluster.Elect("n2");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("warm-up", "x");
+        var revisionBefore = cluster.Revision;
+
+        // n2 answers that it is no longer leader, after the deadline; n3 would accept the write.
+        cluster.Set("n1", NodeBehaviour.Follower);
+        cluster.Set("n2", NodeBehaviour.SlowFollower);
+        cluster.Set("n3", NodeBehaviour.Leader);
+        cluster.Hint = "n3";
+        cluster.Calls.Clear();
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.PutAsync("k", "v"));
+
+        Assert.False(failure.MayHaveTakenEffect);
+        Assert.Equal(["n2"], cluster.Calls.ToArray());
+        Assert.Equal(revisionBefore, cluster.Revision);
+    }
+
+    [Fact]
+    public async Task A_session_opening_cut_by_the_deadline_reports_the_write_as_not_applied_and_the_next_write_reopens()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        cluster.Set("n1", NodeBehaviour.LateLeader);
+        var client = new RaftKvClient(cluster, Fast with { WriteAttemptTimeout = TimeSpan.FromSeconds(5) });
+
+        // The session may have been opened on the cluster, but the write itself was never sent.
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.PutAsync("k", "v"));
+
+        Assert.False(failure.MayHaveTakenEffect);
+        Assert.Contains("session", failure.Message);
+        Assert.Equal(0, cluster.Revision);
+        cluster.Set("n1", NodeBehaviour.Leader);
+        Assert.Equal("v", (await client.PutAsync("k", "v")).Value);
+        Assert.Equal(1, cluster.Revision);
+    }
+
+    [Fact]
+    public async Task A_read_cut_by_the_deadline_says_it_timed_out_and_certainly_had_no_effect()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast with { ReadAttemptTimeout = TimeSpan.FromSeconds(5) });
+        await client.PutAsync("k", "v");
+        cluster.Set("n1", NodeBehaviour.Frozen);
+
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.GetAsync("k"));
+
+        Assert.False(failure.MayHaveTakenEffect);
+        Assert.Contains("timed out", failure.Message);
+    }
+
+    [Fact]
     public async Task A_frozen_leader_costs_one_attempt_limit_then_the_new_leader_serves()
     {
         var cluster = new SimulatedCluster();
@@ -120,7 +222,7 @@ public sealed class RaftKvClientTests
         await client.PutAsync("k", "v1");
         var firstSession = client.SessionId;
 
-        cluster.ClockMs += 5000;
+        cluster.PassTime(5000);
         var revisionBefore = cluster.Revision;
         await client.PutAsync("k", "v2");
 

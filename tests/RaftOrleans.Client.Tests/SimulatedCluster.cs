@@ -16,6 +16,13 @@ public enum NodeBehaviour
     Frozen,
     /// <summary>Fails at once: the call never reached it.</summary>
     Unreachable,
+    /// <summary>Applies the command at once but answers only after <see cref="SimulatedCluster.LateAnswer"/>,
+    /// ignoring the caller's token: a new leader that accepts a proposal and commits it after the client's
+    /// deadline.</summary>
+    LateLeader,
+    /// <summary>Answers NotLeader, but only after blocking its caller for <see cref="SimulatedCluster.LateAnswer"/>
+    /// (the answer is ready when the call returns, whatever the caller's token says).</summary>
+    SlowFollower,
 }
 
 /// <summary>
@@ -38,6 +45,9 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
 
     /// <summary>The leader's clock, stamped on every command (session expiry runs on it).</summary>
     public long ClockMs { get; set; } = 1;
+
+    /// <summary>How long a <see cref="NodeBehaviour.LateLeader"/> takes to answer.</summary>
+    public TimeSpan LateAnswer { get; set; } = TimeSpan.FromSeconds(5);
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -64,6 +74,21 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
             Set(other, other == node ? NodeBehaviour.Leader : NodeBehaviour.Follower);
         }
         Hint = node;
+    }
+
+    /// <summary>Moves the leader's clock on by <paramref name="ms"/> through entries (other clients' reads) no
+    /// further apart than the state machine's clock step limit, so its clock keeps up.</summary>
+    public void PassTime(long ms)
+    {
+        lock (_gate)
+        {
+            var target = ClockMs + ms;
+            while (ClockMs < target)
+            {
+                ClockMs = Math.Min(target, ClockMs + _stateMachine.Options.ClockStepLimitMs);
+                _stateMachine.Apply(++_index, KvCommand.Unsessioned(new GetOperation("clock-tick")).StampedAt(ClockMs));
+            }
+        }
     }
 
     /// <summary>The next <paramref name="count"/> commands apply, but their caller gets a timeout instead.</summary>
@@ -93,16 +118,19 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     {
         NodeBehaviour.Frozen => new TaskCompletionSource<NodeStatus>().Task,
         NodeBehaviour.Unreachable => Task.FromException<NodeStatus>(new NodeUnreachableException(node, "connection refused")),
-        var behaviour => Task.FromResult(new NodeStatus(node, node, behaviour == NodeBehaviour.Leader ? "leader" : "follower", 1,
-            behaviour == NodeBehaviour.Leader ? node : Hint, _index, _index, _index, 0)),
+        var behaviour => Task.FromResult(new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
+            IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0)),
     };
+
+    private static bool IsLeader(NodeBehaviour behaviour) => behaviour is NodeBehaviour.Leader or NodeBehaviour.LateLeader;
 
     private NodeBehaviour Behaviour(string node) => _behaviour.GetValueOrDefault(node, NodeBehaviour.Follower);
 
     private Task<ProposeReply> Serve(string node, CancellationToken cancellationToken, Func<byte[]> apply)
     {
         Calls.Enqueue(node);
-        switch (Behaviour(node))
+        var behaviour = Behaviour(node);
+        switch (behaviour)
         {
             case NodeBehaviour.Frozen:
                 // Ignores the token on purpose: the client must bound the wait itself.
@@ -110,6 +138,9 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
             case NodeBehaviour.Unreachable:
                 return Task.FromException<ProposeReply>(new NodeUnreachableException(node, "connection refused"));
             case NodeBehaviour.Follower:
+                return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
+            case NodeBehaviour.SlowFollower:
+                Thread.Sleep(LateAnswer);
                 return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
         }
         byte[] result;
@@ -122,6 +153,13 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         {
             return Task.FromException<ProposeReply>(new TimeoutException($"{node}: the answer was lost"));
         }
-        return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _index, 1, result, null));
+        var reply = new ProposeReply(ProposeStatus.Applied, _index, 1, result, null);
+        return behaviour == NodeBehaviour.LateLeader ? AnswerLate(reply) : Task.FromResult(reply);
+    }
+
+    private async Task<ProposeReply> AnswerLate(ProposeReply reply)
+    {
+        await Task.Delay(LateAnswer);
+        return reply;
     }
 }

@@ -216,4 +216,36 @@ public sealed class KvStateMachineTests
 
         Assert.Equal(5_000, store.Machine.ClockMs);
     }
+
+    [Fact]
+    public void TheFirstTimestampSetsTheClock()
+    {
+        var store = new StoreDriver { NowMs = 1_767_225_600_000 };
+        store.Put("a", "1");
+
+        Assert.Equal(1_767_225_600_000, store.Machine.ClockMs);
+    }
+
+    [Fact]
+    public void OneEntryMovesTheClockByAtMostTheStepLimit()
+    {
+        var options = new KvOptions { SessionIdleTimeoutMs = 60_000 };
+        var store = new StoreDriver(options) { NowMs = 1_000 };
+        store.Put("a", "1");
+
+        // A leader whose clock is an hour ahead, then the honest leaders again: each entry moves the clock
+        // at most a quarter of the session timeout, and the honest timestamps, now behind, move it no more.
+        store.NowMs += 3_600_000;
+        store.Put("a", "2");
+        var afterOne = store.Machine.ClockMs;
+        store.Put("a", "3");
+        var afterTwo = store.Machine.ClockMs;
+        store.NowMs = 2_000;
+        store.Put("a", "4");
+
+        Assert.Equal(15_000, options.ClockStepLimitMs);
+        Assert.Equal(1_000 + 15_000, afterOne);
+        Assert.Equal(1_000 + 30_000, afterTwo);
+        Assert.Equal(afterTwo, store.Machine.ClockMs);
+    }
 }

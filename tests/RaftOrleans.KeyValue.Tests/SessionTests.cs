@@ -75,16 +75,34 @@ public sealed class SessionTests
     {
         var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 1_000 }) { NowMs = 10_000 };
         store.Apply(KvCommand.OpenSession(Client));
-        store.NowMs = 11_000;
+        store.PassTime(1_000);
         var stillAlive = store.Apply(KvCommand.InSession(Client, 1, 1, new PutOperation("k", "v1")));
 
-        store.NowMs = 12_001; // idle for 1001 ms since the last command
+        store.PassTime(1_000);
+        store.NowMs += 1; // idle for 1001 ms since the last command
         var expired = store.Apply(KvCommand.InSession(Client, 2, 1, new PutOperation("k", "v2")));
 
         Assert.Equal(KvStatus.Ok, stillAlive.Status);
         Assert.Equal(KvStatus.SessionExpired, expired.Status);
         Assert.Equal("v1", store.Get("k").Entry!.Value);
         Assert.Equal(0, store.Machine.SessionCount);
+    }
+
+    [Fact]
+    public void ALeaderClockFarAheadDoesNotExpireEverySessionInOneEntry()
+    {
+        var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 60_000 }) { NowMs = 1_000 };
+        store.Apply(KvCommand.OpenSession(Client));
+        store.Apply(KvCommand.OpenSession("client-b"));
+
+        store.NowMs += 24 * 3_600_000; // one entry from a leader whose clock is a day ahead
+        store.Put("k", "v0");
+        store.NowMs = 2_000;
+        var a = store.Apply(KvCommand.InSession(Client, 1, 1, new PutOperation("k", "a")));
+        var b = store.Apply(KvCommand.InSession("client-b", 1, 1, new PutOperation("k", "b")));
+
+        Assert.Equal((KvStatus.Ok, KvStatus.Ok), (a.Status, b.Status));
+        Assert.Equal(2, store.Machine.SessionCount);
     }
 
     [Fact]
@@ -97,7 +115,7 @@ public sealed class SessionTests
         store.Apply(increment);
         store.Put("counter", "0");
 
-        store.NowMs += 5_000;
+        store.PassTime(5_000);
         var retry = store.Apply(increment);
 
         Assert.Equal(KvStatus.SessionExpired, retry.Status);

@@ -20,4 +20,16 @@ internal sealed class StoreDriver(KvStateMachine machine)
     public KvResult Put(string key, string value) => Apply(new PutOperation(key, value));
 
     public KvResult Get(string key) => Apply(new GetOperation(key));
+
+    /// <summary>Moves the leader clock on by <paramref name="ms"/> through entries (reads) no further apart
+    /// than the clock step limit, as a busy cluster's are, so the state machine's clock keeps up.</summary>
+    public void PassTime(long ms)
+    {
+        var target = NowMs + ms;
+        while (NowMs < target)
+        {
+            NowMs = Math.Min(target, NowMs + Machine.Options.ClockStepLimitMs);
+            Get("clock-tick");
+        }
+    }
 }

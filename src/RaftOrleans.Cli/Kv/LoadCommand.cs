@@ -12,9 +12,12 @@ namespace RaftOrleans.Cli.Kv;
 /// Jepsen format `raftctl check` reads. Each client has its own session (exactly-once writes) and shares one
 /// connection per node. Keys carry a fresh run prefix, so every key starts absent as the checker assumes,
 /// and every written value is unique, so the checker can tell writes apart.
-/// <para>Outcomes: ok; fail when the operation certainly did not happen (a cas whose expectation did not hold,
-/// a call that never reached a leader's log); info when it may have happened (timed out, answer lost). After
-/// an info the client retires its process number and goes on under a new one, as Jepsen does.</para>
+/// <para>Outcomes: ok (a cas whose expectation did not hold is ok too, recorded with the value it found, and a
+/// get of an absent key is an ok read of absence: both are observations the checker uses); fail when the
+/// operation certainly did not happen (the client's <see cref="KvUnavailableException"/>: every attempt was
+/// refused without effect); info when it may have happened (<see cref="KvOutcomeUnknownException"/>: timed out
+/// in flight, answer lost). After an info the client retires its process number and goes on under a new one,
+/// as Jepsen does.</para>
 /// Exit codes: 0 done, 2 usage error, 3 no operation succeeded (cluster unavailable).
 /// </summary>
 public static class LoadCommand

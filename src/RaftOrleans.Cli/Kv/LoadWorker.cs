@@ -37,7 +37,8 @@ internal sealed class ProcessNumbers(int first)
 
 /// <summary>One load client: a loop of random put (40%), get (40%) and cas (20%) operations, each recorded
 /// as an invocation and a completion. A cas expects the value this client last saw for the key (or absence),
-/// so some succeed and some fail.</summary>
+/// so some swap and some are refused; a refused cas is recorded as an ok observation of the value the
+/// store found, as a get of an absent key is an ok observation of absence.</summary>
 internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<string> keys, HistoryRecorder recorder,
     LoadTally tally, ProcessNumbers processNumbers, Random random)
 {
@@ -76,7 +77,7 @@ internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<s
         {
             await client.PutAsync(key, value);
             _lastSeen[key] = value;
-            return (HistoryEventType.Ok, null);
+            return Completion.Ok;
         });
     }
 
@@ -85,7 +86,7 @@ internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<s
         {
             var entry = await client.GetAsync(key);
             _lastSeen[key] = entry?.Value;
-            return (HistoryEventType.Ok, entry?.Value);
+            return new Completion(HistoryEventType.Ok, entry?.Value, Refused: false);
         });
 
     private async Task<HistoryEventType> CasAsync(string key)
@@ -96,29 +97,44 @@ internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<s
         {
             var swap = await client.CasAsync(key, expected, value);
             _lastSeen[key] = swap.Swapped ? value : swap.Current?.Value;
-            return (swap.Swapped ? HistoryEventType.Ok : HistoryEventType.Fail, null);
+            // Refused is not "did not happen": it happened, and saw the key hold something else.
+            return swap.Swapped ? Completion.Ok : new Completion(HistoryEventType.Ok, swap.Current?.Value, Refused: true);
         });
     }
 
-    private async Task<HistoryEventType> RecordAsync(HistoryOperation operation, Func<Task<(HistoryEventType Type, string? Read)>> run)
+    /// <summary>How an operation ended. <see cref="Observed"/>: what an ok get read, or what a refused cas
+    /// found (null: absent).</summary>
+    private readonly record struct Completion(HistoryEventType Type, string? Observed, bool Refused)
+    {
+        public static Completion Ok => new(HistoryEventType.Ok, null, false);
+    }
+
+    private async Task<HistoryEventType> RecordAsync(HistoryOperation operation, Func<Task<Completion>> run)
     {
         recorder.RecordInvoke(_process, operation);
-        HistoryEventType type;
-        string? read = null;
+        Completion completion;
         try
         {
-            (type, read) = await run();
+            completion = await run();
         }
         catch (KvUnavailableException e) when (!e.MayHaveTakenEffect)
         {
-            type = HistoryEventType.Fail;
+            // The client says so only when every attempt was refused without effect.
+            completion = new Completion(HistoryEventType.Fail, null, false);
         }
         catch (Exception)
         {
             // Timed out, answer lost, or anything unexpected: the operation may have happened.
-            type = HistoryEventType.Info;
+            completion = new Completion(HistoryEventType.Info, null, false);
         }
-        recorder.RecordCompletion(_process, type, read);
-        return type;
+        if (completion.Refused)
+        {
+            recorder.RecordCasRefused(_process, completion.Observed);
+        }
+        else
+        {
+            recorder.RecordCompletion(_process, completion.Type, completion.Observed);
+        }
+        return completion.Type;
     }
 }

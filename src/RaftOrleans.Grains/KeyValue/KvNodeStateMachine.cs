@@ -38,7 +38,7 @@ public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMa
     }
 
     /// <summary>The leader's clock goes into the command (<see cref="KvCommand.StampedAt"/>); the store's
-    /// clock is the largest stamp it applied, so session expiry is decided the same on every replica.</summary>
+    /// clock follows the largest stamp it applied (clamped per entry), so session expiry is decided the same on every replica.</summary>
     public byte[] StampForProposal(byte[] command, long leaderTimeMs)
     {
         try

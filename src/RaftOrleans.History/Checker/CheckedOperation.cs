@@ -13,7 +13,8 @@ public enum OperationOutcome
 /// <summary>
 /// An invocation paired with its completion. <see cref="Value"/>: what a put or cas writes, or what an
 /// ok get read (null: absent). <see cref="ReturnNs"/> is null for an info operation: it may take effect
-/// at any time after its call.
+/// at any time after its call. <see cref="Refused"/>: an ok cas whose expectation did not hold; it wrote
+/// nothing and found <see cref="Seen"/> (null: absent).
 /// </summary>
 public sealed record CheckedOperation(
     int Process,
@@ -23,12 +24,14 @@ public sealed record CheckedOperation(
     string? Expected,
     OperationOutcome Outcome,
     long CallNs,
-    long? ReturnNs)
+    long? ReturnNs,
+    bool Refused = false,
+    string? Seen = null)
 {
     /// <summary>The end used by the checker: infinite for an info operation.</summary>
     public long EffectiveReturnNs => ReturnNs ?? long.MaxValue;
 
-    public bool IsWrite => Function != HistoryFunction.Get;
+    public bool IsWrite => Function != HistoryFunction.Get && !Refused;
 
     /// <summary>One line, times in milliseconds after <paramref name="originNs"/>.</summary>
     public string Describe(long originNs)
@@ -37,6 +40,7 @@ public sealed record CheckedOperation(
         {
             HistoryFunction.Put => $"put {Quote(Key)} := {Quote(Value)}",
             HistoryFunction.Get => Outcome == OperationOutcome.Ok ? $"get {Quote(Key)} -> {Quote(Value)}" : $"get {Quote(Key)}",
+            HistoryFunction.Cas when Refused => $"cas {Quote(Key)} {Quote(Expected)} -> {Quote(Value)} refused, found {Quote(Seen)}",
             HistoryFunction.Cas => $"cas {Quote(Key)} {Quote(Expected)} -> {Quote(Value)}",
             _ => Function.ToString(),
         };

@@ -53,8 +53,10 @@ internal static class HistoryPairing
             _ => OperationOutcome.Info,
         };
         var value = invoke.Function == HistoryFunction.Get ? completion.Value : invoke.Value;
+        var refused = outcome == OperationOutcome.Ok && completion.Refused;
         return new CheckedOperation(invoke.Process, invoke.Function, invoke.Key,
             outcome == OperationOutcome.Ok || invoke.Function != HistoryFunction.Get ? value : null,
-            invoke.Expected, outcome, invoke.TimeNs, outcome == OperationOutcome.Info ? null : completion.TimeNs);
+            invoke.Expected, outcome, invoke.TimeNs, outcome == OperationOutcome.Info ? null : completion.TimeNs,
+            refused, refused ? completion.Seen : null);
     }
 }

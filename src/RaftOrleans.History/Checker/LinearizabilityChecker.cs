@@ -6,7 +6,8 @@ namespace RaftOrleans.History.Checker;
 /// Decides whether a history of puts, gets and cas operations on registers is linearizable.
 /// Linearizability is compositional (Herlihy and Wing), so each key is checked on its own, smallest
 /// first, with the Wing and Gong / Lowe search (<see cref="WglSearch"/>). Fail operations certainly did
-/// not happen and are dropped; info operations may have happened at any time after their call. Every
+/// not happen and are dropped; info operations may have happened at any time after their call; a refused
+/// cas (ok, swapped false) is a read of the value it found, which must differ from the one it expected. Every
 /// key starts absent: a history must begin on an empty store (or on keys the run never wrote before).
 /// </summary>
 /// <remarks>Two searches, both exact: <see cref="JitSearch"/> (Lowe's just-in-time linearization,

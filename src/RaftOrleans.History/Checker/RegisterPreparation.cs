@@ -7,12 +7,13 @@ namespace RaftOrleans.History.Checker;
 /// search may have to visit. Two rewrites, both exact (the history is linearizable after them if and
 /// only if it was before), remove most of that cost when written values are unique, as Jepsen advises:</para>
 /// <list type="bullet">
-/// <item><b>Never observed:</b> if no ok get reads the value and no cas expects it, the write can be
-/// dropped: had it taken effect, only writes could follow it before its value was overwritten, and an
-/// unknown cas that it turned into a no-op can equally go last.</item>
-/// <item><b>Observed, sole writer:</b> if it is the only operation writing that value and an ok get or
-/// ok cas observed the value, it took effect before the first such observer returned: that return time
-/// becomes its own.</item>
+/// <item><b>Never observed:</b> if no ok get reads the value, no refused cas found it and no cas expects
+/// it, the write can be dropped: had it taken effect, only writes could follow it before its value was
+/// overwritten (a get or a refused cas observes one exact value), and an unknown cas that it turned into
+/// a no-op can equally go last.</item>
+/// <item><b>Observed, sole writer:</b> if it is the only operation writing that value and an ok get, an
+/// ok cas or a refused cas observed the value, it took effect before the first such observer returned:
+/// that return time becomes its own.</item>
 /// </list>
 /// </summary>
 internal static class RegisterPreparation
@@ -53,11 +54,14 @@ internal static class RegisterPreparation
             {
                 HistoryFunction.Put => RegisterStep.Put,
                 HistoryFunction.Get => known ? RegisterStep.Get : null,
+                // Refused, a read; still running at the cut (or info), it may swap or be refused: unknown.
+                _ when known && op.Refused => RegisterStep.CasRefused,
                 _ => known ? RegisterStep.Cas : RegisterStep.CasUnknown,
             };
             if (step is { } s)
             {
-                candidates.Add(new Candidate(s, op.Value, op.Expected, op.CallNs, known ? op.EffectiveReturnNs : long.MaxValue, op));
+                var value = s == RegisterStep.CasRefused ? op.Seen : op.Value;
+                candidates.Add(new Candidate(s, value, op.Expected, op.CallNs, known ? op.EffectiveReturnNs : long.MaxValue, op));
             }
         }
         return candidates;
@@ -70,13 +74,13 @@ internal static class RegisterPreparation
         var expectedByUnknownCas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in candidates)
         {
-            if (c.Step != RegisterStep.Get && c.Value is not null)
+            if (c.Step is not (RegisterStep.Get or RegisterStep.CasRefused) && c.Value is not null)
             {
                 writers[c.Value] = writers.GetValueOrDefault(c.Value) + 1;
             }
             var observed = c.Step switch
             {
-                RegisterStep.Get => c.Value,
+                RegisterStep.Get or RegisterStep.CasRefused => c.Value,
                 RegisterStep.Cas => c.Expected,
                 _ => null,
             };

@@ -7,6 +7,7 @@ namespace RaftOrleans.KeyValue.Tests.History;
 /// The checker against the definition: on many small random single-key histories (values repeat, info
 /// and fail outcomes mixed in), its verdict must equal that of a brute-force search over every order of
 /// the operations that respects real time, with each info operation either placed somewhere or left out.
+/// Refused cas operations (ok, found a value other than the one expected) are mixed in as well.
 /// Both searches are compared on their own too, since the checker mostly needs only one of them.
 /// </summary>
 public sealed class BruteForceComparisonTests
@@ -58,8 +59,11 @@ public sealed class BruteForceComparisonTests
                 ret = null; // still in flight when the history ends
             }
             var value = Values[random.Next(1, Values.Length)]!;
-            switch (random.Next(3))
+            switch (random.Next(4))
             {
+                case 3 when outcome == HistoryEventType.Ok:
+                    history.CasRefused(process, "k", Values[random.Next(Values.Length)], value, Values[random.Next(Values.Length)], call, ret!.Value);
+                    break;
                 case 0:
                     history.Put(process, "k", value, call, ret, outcome);
                     break;
@@ -74,7 +78,8 @@ public sealed class BruteForceComparisonTests
         return history;
     }
 
-    private sealed record Op(HistoryFunction Function, string? Value, string? Expected, long Call, long Return, bool Optional);
+    /// <summary>For a refused cas, <see cref="Value"/> is what it found.</summary>
+    private sealed record Op(HistoryFunction Function, string? Value, string? Expected, long Call, long Return, bool Optional, bool Refused);
 
     private static bool BruteForce(HistoryBuilder history)
     {
@@ -89,9 +94,10 @@ public sealed class BruteForceComparisonTests
                 continue;
             }
             var optional = type == HistoryEventType.Info;
-            var value = invoke.Function == HistoryFunction.Get ? completion!.Value : invoke.Value;
+            var refused = completion?.Refused ?? false;
+            var value = invoke.Function == HistoryFunction.Get ? completion!.Value : refused ? completion!.Seen : invoke.Value;
             ops.Add(new Op(invoke.Function, value, invoke.Expected, invoke.TimeNs,
-                optional ? long.MaxValue : completion!.TimeNs, optional));
+                optional ? long.MaxValue : completion!.TimeNs, optional, refused));
         }
         var failed = new HashSet<(int, string?)>();
         return Search(ops, 0, null, failed);
@@ -127,6 +133,13 @@ public sealed class BruteForceComparisonTests
                     next = op.Value;
                     break;
                 case HistoryFunction.Get when op.Value == state:
+                    next = state;
+                    break;
+                case HistoryFunction.Cas when op.Refused:
+                    if (state != op.Value || state == op.Expected)
+                    {
+                        continue;
+                    }
                     next = state;
                     break;
                 case HistoryFunction.Cas when state == op.Expected:

@@ -34,6 +34,44 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void ARecordedRefusedCasAndAnAbsentGetAreCheckedAsObservations()
+    {
+        // Written as `raftctl load` writes it, read as `raftctl check` reads it. The store refused a cas
+        // whose expectation held (and said so); in the other file a get found the key absent although it
+        // held "v1".
+        var refusedPath = Record("refused.jsonl", recorder =>
+        {
+            recorder.RecordInvoke(2, HistoryOperation.Cas("k", "v1", "v2"));
+            recorder.RecordCasRefused(2, "v1");
+        });
+        var absentPath = Record("absent.jsonl", recorder =>
+        {
+            recorder.RecordInvoke(2, HistoryOperation.Get("k"));
+            recorder.RecordOk(2, null);
+        });
+
+        var refused = Run(refusedPath);
+        var absent = Run(absentPath);
+
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("process 2: cas \"k\" \"v1\" -> \"v2\" refused, found \"v1\" ok", refused.Output);
+        Assert.Equal(1, absent.Exit);
+        Assert.Contains("process 2: get \"k\" -> (absent) ok", absent.Output);
+    }
+
+    /// <summary>A history file written by a recorder: a put of "v1" by process 1, then <paramref name="then"/>.</summary>
+    private string Record(string name, Action<HistoryRecorder> then)
+    {
+        var path = Path.Combine(_directory, name);
+        using var file = new StreamWriter(path);
+        using var recorder = new HistoryRecorder(file);
+        recorder.RecordInvoke(1, HistoryOperation.Put("k", "v1"));
+        recorder.RecordOk(1);
+        then(recorder);
+        return path;
+    }
+
+    [Fact]
     public void TimeLimitExitsFour()
     {
         var history = new HistoryBuilder();

@@ -21,6 +21,16 @@ internal sealed class HistoryBuilder
         HistoryEventType outcome = HistoryEventType.Ok) =>
         Add(process, HistoryOperation.Cas(key, expected, value), call, ret, outcome, null);
 
+    /// <summary>A cas that completed ok but did not swap: its expectation did not hold, the store found
+    /// <paramref name="seen"/> (null: absent).</summary>
+    public HistoryBuilder CasRefused(int process, string key, string? expected, string value, string? seen, long call, long ret)
+    {
+        var op = HistoryOperation.Cas(key, expected, value);
+        _events.Add(new HistoryEvent(process, HistoryEventType.Invoke, op.Function, op.Key, op.Value, op.Expected, call));
+        _events.Add(new HistoryEvent(process, HistoryEventType.Ok, op.Function, op.Key, op.Value, op.Expected, ret, Refused: true, Seen: seen));
+        return this;
+    }
+
     /// <summary><paramref name="ret"/> null: the operation never completes (still in flight at the end).</summary>
     private HistoryBuilder Add(int process, HistoryOperation op, long call, long? ret, HistoryEventType outcome, string? read)
     {

@@ -6,7 +6,8 @@ namespace RaftOrleans.KeyValue.Tests.History;
 /// A history made from a correct execution: every operation takes effect at one instant inside its
 /// interval, in a single global order, so the history is linearizable by construction. Processes run
 /// one operation at a time; intervals of different processes overlap at random. Some writes end in
-/// info (a timeout), and of those some took effect and some did not.
+/// info (a timeout), and of those some took effect and some did not. A cas whose expectation does not
+/// hold is an ok refusal that found the current value, as `raftctl load` records it.
 /// </summary>
 internal static class RandomHistory
 {
@@ -51,6 +52,7 @@ internal static class RandomHistory
             };
             var type = HistoryEventType.Ok;
             var completionValue = op.Value;
+            var refused = false;
             switch (op.Function)
             {
                 case HistoryFunction.Put when p.Happens:
@@ -66,16 +68,20 @@ internal static class RandomHistory
                     }
                     break;
                 case HistoryFunction.Cas:
-                    type = HistoryEventType.Fail;
+                    refused = true;
                     break;
             }
             if (p.Info)
             {
                 type = HistoryEventType.Info;
+                refused = false;
             }
             var invoke = new HistoryEvent(p.Process, HistoryEventType.Invoke, op.Function, op.Key, op.Value, op.Expected, p.Call);
             events.Add((p.Call, order++, invoke));
-            events.Add((p.Return, order++, invoke with { Type = type, Value = completionValue, TimeNs = p.Return }));
+            events.Add((p.Return, order++, invoke with
+            {
+                Type = type, Value = completionValue, TimeNs = p.Return, Refused = refused, Seen = refused ? current : null,
+            }));
         }
         return events.OrderBy(e => e.Time).ThenBy(e => e.Event.Type == HistoryEventType.Invoke ? 1 : 0)
             .ThenBy(e => e.Order).Select(e => e.Event).ToList();
