@@ -38,6 +38,11 @@ internal sealed class RaftNodeStore
 
     private StateHolder<StoredNodeState> _durable = new(new StoredNodeState());
 
+    /// <summary>The last node-row write when its outcome is unknown (it failed with anything but the
+    /// fence's conflict): it may have committed. A retry of the same call reuses its write id, and a
+    /// conflict is then resolved by reading the row back.</summary>
+    private NodeRowWrite? _inDoubt;
+
     /// <summary>The sealed segments still holding an entry after the snapshot, oldest first.</summary>
     private List<SealedSegment> _sealed = new();
 
@@ -73,8 +78,7 @@ internal sealed class RaftNodeStore
     /// </summary>
     public async Task<PersistentState> LoadAsync()
     {
-        var node = new StateHolder<StoredNodeState>(new StoredNodeState());
-        await _storage.ReadStateAsync(NodeStateName, _grainId, node);
+        var node = await ReadNodeRowAsync();
         node.State ??= new StoredNodeState();
         var manifest = node.State.Snapshot;
         var snapshotIndex = manifest?.Index ?? 0;
@@ -109,6 +113,7 @@ internal sealed class RaftNodeStore
         AppendChecked(entries, node.State.TailFirstIndex, node.State.Tail, NodeStateName);
 
         _durable = node;
+        _inDoubt = null;
         _sealed = chain.Select(c => new SealedSegment(c.Name, c.Segment.FirstIndex)).ToList();
         _obsolete.Clear();
         _obsolete.AddRange(garbage);
@@ -180,14 +185,76 @@ internal sealed class RaftNodeStore
             LastSealedSegment = log.LastSealed,
             Tail = log.Tail,
             Snapshot = log.Snapshot,
+            WriteId = _inDoubt is { } retried && retried.IsSameCall(hardState, entries, snapshot, logDiscarded)
+                ? retried.Next.State.WriteId
+                : Random.Shared.NextInt64(1, long.MaxValue),
         }, _durable.ETag);
-        await _storage.WriteStateAsync(NodeStateName, _grainId, next);
-        writes++;
+        var attempt = new NodeRowWrite(hardState, entries, snapshot, logDiscarded, next, log.Sealed, obsolete, writes + 1);
+        try
+        {
+            RowInUse = NodeStateName;
+            await _storage.WriteStateAsync(NodeStateName, _grainId, next);
+        }
+        catch (InconsistentStateException) when (_inDoubt is { } earlier)
+        {
+            // The row moved since we read it. If it moved to a write of ours whose answer was lost, that
+            // write is done; anything else is a newer writer, and the fence holds.
+            var row = await ReadNodeRowAsync();
+            if (row.State?.WriteId != earlier.Next.State.WriteId) throw;
+            _inDoubt = null;
+            Adopt(earlier, row.ETag);
+            if (!earlier.IsSameCall(hardState, entries, snapshot, logDiscarded))
+                await PersistAsync(hardState, entries, heldEntry, snapshot, logDiscarded);
+            return;
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // The outcome is unknown: the database may have committed the row and lost the answer.
+            _inDoubt = attempt;
+            throw;
+        }
+        _inDoubt = null;
+        Adopt(attempt, next.ETag);
+    }
 
-        _durable = next;
-        _sealed = log.Sealed;
-        _obsolete.AddRange(obsolete);
-        LastPersistWrites = writes;
+    /// <summary>Whether the node row still has the version of this store's last write (or load): false
+    /// once another writer, i.e. another activation of the node, has written it.</summary>
+    public async Task<bool> OwnsNodeRowAsync()
+    {
+        var expected = DurableVersion;
+        RowInUse = NodeStateName;
+        return await ReadNodeRowVersionAsync() == expected;
+    }
+
+    /// <summary>The node row's version as of this store's last write or load.</summary>
+    public string? DurableVersion => _durable.ETag;
+
+    /// <summary>The node row's version in the database now. Safe to run alongside the store's other calls:
+    /// it only uses the storage.</summary>
+    public async Task<string?> ReadNodeRowVersionAsync()
+    {
+        var row = new StateHolder<StoredNodeState>(new StoredNodeState());
+        await _storage.ReadStateAsync(NodeStateName, _grainId, row);
+        return row.ETag;
+    }
+
+    /// <summary>The row the last storage call was about: names the row when a call fails.</summary>
+    public string RowInUse { get; private set; } = NodeStateName;
+
+    private async Task<StateHolder<StoredNodeState>> ReadNodeRowAsync()
+    {
+        var row = new StateHolder<StoredNodeState>(new StoredNodeState());
+        RowInUse = NodeStateName;
+        await _storage.ReadStateAsync(NodeStateName, _grainId, row);
+        return row;
+    }
+
+    private void Adopt(NodeRowWrite write, string? eTag)
+    {
+        _durable = new StateHolder<StoredNodeState>(write.Next.State, eTag) { RecordExists = true };
+        _sealed = write.Sealed;
+        _obsolete.AddRange(write.Obsolete);
+        LastPersistWrites = write.Writes;
     }
 
     /// <summary>Hands out (and forgets) the rows nothing references any more, in the order
@@ -225,6 +292,7 @@ internal sealed class RaftNodeStore
     private async Task<T?> ReadRowAsync<T>(string name) where T : class, new()
     {
         var row = new StateHolder<T>(new T());
+        RowInUse = name;
         await _storage.ReadStateAsync(name, _grainId, row);
         return row.RecordExists ? row.State : null;
     }
@@ -277,6 +345,7 @@ internal sealed class RaftNodeStore
         {
             // No ETag: insert only. The name is derived from the content, so an existing row with this
             // name can only be this very row, left by an earlier attempt that failed later on.
+            RowInUse = name;
             await _storage.WriteStateAsync(name, _grainId, new StateHolder<T>(row));
         }
         catch (InconsistentStateException)
@@ -331,6 +400,15 @@ internal sealed class RaftNodeStore
     private static StoredEntry ToStored(LogEntry entry) => new(entry.Index, entry.Term, (byte)entry.Kind, entry.Data);
 
     private readonly record struct SealedSegment(string Name, long FirstIndex);
+
+    /// <summary>One attempt at a node-row write: what was asked, and the store's view once it is durable.</summary>
+    private sealed record NodeRowWrite(HardState? Hard, IReadOnlyList<LogEntry> Entries, Snapshot? Snapshot, bool LogDiscarded,
+        StateHolder<StoredNodeState> Next, List<SealedSegment> Sealed, List<string> Obsolete, int Writes)
+    {
+        /// <summary>The caller retries a failed write by repeating the call with the same arguments.</summary>
+        public bool IsSameCall(HardState? hard, IReadOnlyList<LogEntry> entries, Snapshot? snapshot, bool logDiscarded) =>
+            Equals(Hard, hard) && ReferenceEquals(Entries, entries) && ReferenceEquals(Snapshot, snapshot) && LogDiscarded == logDiscarded;
+    }
 
     /// <summary>The stored log as the next node-state write will describe it, built up from the durable
     /// one without touching it (a failed write must leave the store as it was).</summary>

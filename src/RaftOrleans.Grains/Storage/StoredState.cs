@@ -25,6 +25,9 @@ public sealed class StoredNodeState
     /// <summary>The latest durable snapshot, or null before the first. Entries up to its index are not
     /// needed any more: the chain behind the tail is walked only while it holds later entries.</summary>
     [Id(6)] public StoredSnapshotManifest? Snapshot { get; set; }
+    /// <summary>Drawn at random for every write (kept across retries of the same write): a writer whose
+    /// answer was lost reads the row back and knows from this whether the row is its own write.</summary>
+    [Id(7)] public long WriteId { get; set; }
 }
 
 /// <summary>
