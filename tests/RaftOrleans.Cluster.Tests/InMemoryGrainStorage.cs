@@ -78,5 +78,9 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return Task.CompletedTask;
     }
 
+    /// <summary>The stored state of a row of any grain (tests use one grain per storage).</summary>
+    public T Peek<T>(string stateName) =>
+        (T)_rows.Single(row => row.Key.Item1 == stateName).Value.State;
+
     public IReadOnlyList<string> StateNames => _rows.Keys.Select(k => k.Item1).Order(StringComparer.Ordinal).ToArray();
 }

@@ -16,7 +16,14 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
 
     public volatile bool Failing;
 
+    /// <summary>Fails only the writes of this state name (as an unreachable database would), after the
+    /// writes before it in the same persist went in.</summary>
+    public volatile string? FailWritesOf;
+
     public ConcurrentQueue<(string StateName, int Bytes)> Writes { get; } = new();
+
+    /// <summary>The first index of every segment row written, by row name (names do not say it).</summary>
+    public ConcurrentDictionary<string, long> SegmentFirstIndexes { get; } = new();
 
     public int FailedWrites;
 
@@ -53,7 +60,7 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (Failing)
+        if (Failing || stateName == FailWritesOf)
         {
             Interlocked.Increment(ref FailedWrites);
             throw new IOException("injected storage failure (write)");
@@ -64,6 +71,7 @@ public sealed class TestGrainStorage(IGrainStorage inner, Serializer serializer)
             throw new Microsoft.Data.Sqlite.SqliteException("injected: database disk image is malformed", 11);
         }
         Writes.Enqueue((stateName, _sizer.Serialize(grainState.State).ToArray().Length));
+        if (grainState.State is RaftOrleans.Grains.Storage.StoredLogSegment segment) SegmentFirstIndexes[stateName] = segment.FirstIndex;
         if (WriteDelay > TimeSpan.Zero) await Task.Delay(WriteDelay);
         await inner.WriteStateAsync(stateName, grainId, grainState);
         if (stateName == RaftOrleans.Grains.Storage.RaftNodeStore.NodeStateName && TakeOne(ref CommitThenTimeOutNodeRowWrites))

@@ -38,10 +38,19 @@ public sealed partial class RaftNodeGrain
     private async Task ClaimNodeRowAsync()
     {
         var started = Stopwatch.GetTimestamp();
-        await Task.Run(() => _store.PersistAsync(null, Array.Empty<Raft.LogEntry>(),
-            index => throw new InvalidOperationException($"a claim rewrites no entry (asked for {index})")));
+        await Task.Run(_store.ClaimAsync);
         _nodeRowOwnedAt = started;
-        await Task.Delay(NodeRowLease);
+        var hold = Task.Delay(NodeRowLease);
+        try
+        {
+            // Rows of writes that never became durable: ours to delete now that the row is ours.
+            await Task.Run(_store.SweepAsync);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning("Raft node {Node}: sweeping rows of unfinished writes failed; the next activation retries: {Error}", NodeId, e.Message);
+        }
+        await hold;
     }
 
     /// <summary>Runs one storage call of the loop off the activation's thread; when it succeeds, the row
@@ -60,6 +69,7 @@ public sealed partial class RaftNodeGrain
             _storageOpInFlight = false;
         }
         _nodeRowOwnedAt = Math.Max(_nodeRowOwnedAt, started);
+        DeleteObsoleteRows(); // segments a truncation just unlinked (RaftNodeGrain.Snapshots.cs)
     }
 
     /// <summary>Called on every tick: once an election timeout passed without a sighting, reads the row's
