@@ -12,6 +12,10 @@ public sealed class InMemoryGrainStorage : IGrainStorage
 
     public string? FailWritesOf { get; set; }
 
+    /// <summary>The next write of a state name starting with this is stored and then reported as a
+    /// timeout, as when the database commits but the answer is lost; then the setting clears itself.</summary>
+    public string? CommitThenTimeOutNextWriteOf { get; set; }
+
     public int RowCount => _rows.Count;
 
     /// <summary>Deletes rows whose state name starts with <paramref name="prefix"/> (a damaged database).</summary>
@@ -47,6 +51,11 @@ public sealed class InMemoryGrainStorage : IGrainStorage
             if (!ok) throw new InconsistentStateException($"version conflict on {stateName}: held {grainState.ETag}, stored {(exists ? row.Version : null)}");
             var version = exists ? row.Version + 1 : 1;
             _rows[(stateName, grainId)] = (grainState.State!, version);
+            if (CommitThenTimeOutNextWriteOf is { } prefix && stateName.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                CommitThenTimeOutNextWriteOf = null;
+                throw new TimeoutException($"injected: {stateName} was written but the answer timed out");
+            }
             grainState.ETag = version.ToString();
             grainState.RecordExists = true;
         }
@@ -68,6 +77,10 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>The stored state of a row of any grain (tests use one grain per storage).</summary>
+    public T Peek<T>(string stateName) =>
+        (T)_rows.Single(row => row.Key.Item1 == stateName).Value.State;
 
     public IReadOnlyList<string> StateNames => _rows.Keys.Select(k => k.Item1).Order(StringComparer.Ordinal).ToArray();
 }

@@ -50,7 +50,7 @@ public sealed class RaftNodeStoreSnapshotTests
 
     private IReadOnlyList<string> ChunkRows() => _storage.StateNames.Where(n => n.StartsWith(RaftNodeStore.SnapshotChunkPrefix)).ToArray();
 
-    private static long FirstIndexOf(string segmentRow) => long.Parse(segmentRow[RaftNodeStore.SegmentPrefix.Length..].Split('-')[0]);
+    private long FirstIndexOf(string segmentRow) => _storage.Peek<StoredLogSegment>(segmentRow).FirstIndex;
 
     private static void AssertLoaded(PersistentState state, Snapshot snapshot, long firstEntry, long lastEntry)
     {

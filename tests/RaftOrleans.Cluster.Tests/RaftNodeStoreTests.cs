@@ -117,4 +117,46 @@ public sealed class RaftNodeStoreTests
         var error = await Assert.ThrowsAsync<RaftStorageCorruptException>(() => NewStore().LoadAsync());
         Assert.Contains("missing", error.Message);
     }
+
+    /// <summary>Issue 10, defect 6: the database stored the node row but the answer was lost. The same
+    /// Ready written again must be taken as done, not as a newer writer's row (the fence).</summary>
+    [Fact]
+    public async Task A_node_row_write_that_committed_but_timed_out_is_recognised_when_retried()
+    {
+        var store = NewStore();
+        await store.LoadAsync();
+        var hard = new HardState(1, "n1", 0);
+        await PersistAsync(store, hard, Entry(1, 1), Entry(2, 1), Entry(3, 1));
+
+        _storage.CommitThenTimeOutNextWriteOf = RaftNodeStore.NodeStateName; // the fourth entry seals a segment
+        _log.Add(Entry(4, 1));
+        IReadOnlyList<LogEntry> ready = [_log[^1]];
+        await Assert.ThrowsAnyAsync<TimeoutException>(() => store.PersistAsync(null, ready, i => _log[(int)i - 1]));
+        await store.PersistAsync(null, ready, i => _log[(int)i - 1]);
+
+        await PersistAsync(store, null, Entry(5, 1), Entry(6, 1));
+        await AssertReloadsAsModelAsync(hard);
+    }
+
+    /// <summary>...and recognising its own write must not blind the store to a newer writer.</summary>
+    [Fact]
+    public async Task A_write_of_unknown_outcome_still_meets_the_fence_of_a_newer_writer()
+    {
+        var store = NewStore();
+        await store.LoadAsync();
+        await PersistAsync(store, new HardState(1, "n1", 0), Entry(1, 1));
+
+        _storage.FailWritesOf = RaftNodeStore.NodeStateName;
+        _log.Add(Entry(2, 1));
+        IReadOnlyList<LogEntry> ready = [_log[^1]];
+        await Assert.ThrowsAnyAsync<IOException>(() => store.PersistAsync(null, ready, i => _log[(int)i - 1]));
+        _storage.FailWritesOf = null;
+
+        var newer = NewStore();
+        await newer.LoadAsync();
+        await newer.PersistAsync(new HardState(2, "n3", 0), [], _ => throw new InvalidOperationException());
+        await Assert.ThrowsAsync<InconsistentStateException>(() => store.PersistAsync(null, ready, i => _log[(int)i - 1]));
+        var current = await NewStore().LoadAsync();
+        Assert.Equal(new HardState(2, "n3", 0), current.HardState);
+    }
 }

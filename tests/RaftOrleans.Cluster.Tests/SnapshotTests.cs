@@ -74,7 +74,7 @@ public sealed class SnapshotTests
             // Every segment written wholly below the durable snapshot is deleted (off the loop, so wait).
             var covered = storages[node].Writes.Select(w => w.StateName).Distinct()
                 .Where(name => name.StartsWith(RaftNodeStore.SegmentPrefix, StringComparison.Ordinal))
-                .Where(name => SegmentFirstIndex(name) + SegmentEntries - 1 <= snapshotIndex).ToArray();
+                .Where(name => storages[node].SegmentFirstIndexes[name] + SegmentEntries - 1 <= snapshotIndex).ToArray();
             Assert.True(covered.Length >= 3, $"{node}: only {covered.Length} segments lie below the snapshot at {snapshotIndex}");
             await Poll.UntilAsync(async () =>
             {
@@ -173,8 +173,6 @@ public sealed class SnapshotTests
         await storage.ReadStateAsync(name, grainId, row);
         return row.RecordExists;
     }
-
-    private static long SegmentFirstIndex(string name) => long.Parse(name[RaftNodeStore.SegmentPrefix.Length..].Split('-')[0]);
 
     private static string Describe(IReadOnlyList<NodeStatus> statuses) =>
         ClusterViews.Describe(statuses) + " | " + string.Join("; ", statuses.Select(s => $"{s.Node} snapshot {s.SnapshotIndex} first {s.FirstLogIndex}"));

@@ -59,8 +59,9 @@ public static class RaftSiloBuilderExtensions
         // That directory also holds back a crashed silo's grains for a "range lease" (20 s by default) in
         // case the silo is only declared dead, not gone: a killed node restarted at once could not activate
         // for those 20 s. A node needs no such guard: it lives only on the Active silo of its name, and a
-        // stale activation on a silo wrongly declared dead cannot persist anything past the storage ETag
-        // (see the fencing in RaftNodeGrain.Loop), and stops itself.
+        // stale activation on a silo wrongly declared dead cannot persist anything past the storage ETag,
+        // nor go on acknowledging without writing: a new activation claims the node row and waits one
+        // lease, and the old one stops within that lease (RaftNodeGrain.Fence.cs).
         builder.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.Zero);
         services.AddSingleton<RaftNodeActivator>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftNodeActivator>());

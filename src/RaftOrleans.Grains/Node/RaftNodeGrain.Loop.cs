@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Node;
+using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
 using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
@@ -47,6 +48,7 @@ public sealed partial class RaftNodeGrain
                 if (!_core.HasReady) break;
                 var ready = _core.GetReady();
                 if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
+                if (!await EnsureNodeRowIsOursAsync()) return; // RaftNodeGrain.Fence.cs
                 Send(ready.Messages);
                 if (ready.Snapshot is { } installed) OnSnapshotInstalled(installed, ready.LogDiscarded);
                 Apply(ready.CommittedEntries);
@@ -145,7 +147,8 @@ public sealed partial class RaftNodeGrain
     }
 
     /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this
-    /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
+    /// activation must stop instead (fenced by a newer one, deactivating, or a storage error that no retry
+    /// can heal).</summary>
     private async Task<bool> WriteDurablyAsync(Func<Task> write)
     {
         var backoffMs = 10;
@@ -158,7 +161,7 @@ public sealed partial class RaftNodeGrain
                 // fsync awaited here would block the grain (no ticks, deliveries or proposals could
                 // queue meanwhile: no group commit) and a silo scheduler thread. Safe because the core
                 // is not mutated until the write returns, and only this loop uses the store.
-                await Task.Run(write);
+                await RunStorageOperationAsync(write); // Task.Run, and it renews the node-row lease (RaftNodeGrain.Fence.cs)
                 if (_storageFailures > 0)
                     _logger.LogWarning("Raft node {Node}: storage is back after {Failures} failed writes", NodeId, _storageFailures);
                 _storageFailures = 0;
@@ -171,6 +174,15 @@ public sealed partial class RaftNodeGrain
                     NodeId, _silo.Name, e.Message);
                 Stop("fenced by a newer activation");
                 DeactivateOnIdle();
+                return false;
+            }
+            catch (Exception e) when (StorageErrors.WhyRetryCannotHeal(e) is { } why)
+            {
+                _logger.LogError(
+                    "Raft node {Node} on silo {Silo} stops for good: storage row {Row} failed with an error no retry can heal ({Why}); nothing more is sent or written until the silo restarts: {Error}",
+                    NodeId, _silo.Name, _store.RowInUse, why, e.Message);
+                // Not deactivated: a new activation would only meet the same error again.
+                Stop($"storage row {_store.RowInUse} failed for good: {e.Message}");
                 return false;
             }
             catch (Exception e)

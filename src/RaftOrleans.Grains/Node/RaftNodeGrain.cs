@@ -78,6 +78,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         var storage = _services.GetRequiredKeyedService<IGrainStorage>(RaftSiloBuilderExtensions.StorageProviderName);
         _store = new RaftNodeStore(storage, this.GetGrainId(), _settings.LogSegmentEntries, _settings.SnapshotChunkBytes);
         var restored = await _store.LoadAsync();
+        await ClaimNodeRowAsync();
         _writtenHardState = restored.HardState;
         _stateMachine = _stateMachineFactory.Create(NodeId);
         if (restored.Snapshot is { } snapshot) RestoreStateMachine(snapshot);
@@ -207,6 +208,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             _queuedTicks++;
             _inbox.Enqueue(null);
         }
+        RefreshNodeRowLease();
         Kick();
         return Task.CompletedTask;
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Orleans.Storage;
 using RaftOrleans.Raft;
 
@@ -6,21 +5,24 @@ namespace RaftOrleans.Grains.Storage;
 
 /// <summary>
 /// A node's durable state on Orleans grain storage: one node-state row (hard state, the open tail of
-/// the log and the manifest of the latest snapshot, fenced by its ETag), a hash chain of sealed,
+/// the log and the manifest of the latest snapshot, fenced by its ETag), a chain of sealed,
 /// write-once segment rows, and write-once snapshot chunk rows (see <see cref="StoredNodeState"/>,
 /// <see cref="StoredLogSegment"/>, <see cref="StoredSnapshotChunk"/>).
 /// <para>A persist is one write of the node-state row, preceded by one insert per segment that the
 /// tail filled up (with single-entry appends: one extra write every <c>segmentEntries</c> appends; a
 /// Ready carrying k*segmentEntries entries seals k segments) and, when it carries a snapshot, by the
 /// inserts of its chunks. New rows are written first and are unreferenced until the node-state row
-/// points at them, so a crash in between leaves only garbage rows, never a damaged log.</para>
+/// points at them, so a crash in between leaves only garbage rows, never a damaged log. Those rows are
+/// named after the node row they were written on top of, so a new activation, once it has claimed the row
+/// (<see cref="ClaimAsync"/>), finds and deletes them (<see cref="SweepAsync"/>); segments a truncation
+/// unlinks are listed in the node row until they are deleted.</para>
 /// <para>Compaction: a snapshot makes every entry up to its index unnecessary. The node-state row that
 /// records the snapshot drops those entries from the tail, and only afterwards are the segments wholly
 /// below the snapshot and the chunks of the previous snapshot deleted (<see cref="TakeObsoleteRows"/>,
 /// <see cref="DeleteRowsAsync"/>): a crash before or during the deletion leaves rows that the next
 /// <see cref="LoadAsync"/> finds and hands out for deletion again.</para>
 /// <para>Not thread safe: the node grain calls it from its single processing loop; only
-/// <see cref="DeleteRowsAsync"/> may run alongside, as it touches no state of the store.</para>
+/// <see cref="DeleteRowsAsync"/> and <see cref="ReadNodeRowVersionAsync"/> may run alongside.</para>
 /// </summary>
 internal sealed class RaftNodeStore
 {
@@ -38,11 +40,26 @@ internal sealed class RaftNodeStore
 
     private StateHolder<StoredNodeState> _durable = new(new StoredNodeState());
 
+    /// <summary>The last node-row write when its outcome is unknown (it failed with anything but the
+    /// fence's conflict): it may have committed. A retry of the same call reuses its write id, and a
+    /// conflict is then resolved by reading the row back.</summary>
+    private NodeRowWrite? _inDoubt;
+
     /// <summary>The sealed segments still holding an entry after the snapshot, oldest first.</summary>
     private List<SealedSegment> _sealed = new();
 
     /// <summary>Rows nothing references any more, oldest segment first, waiting to be deleted.</summary>
     private readonly List<string> _obsolete = new();
+
+    /// <summary>Rows <see cref="DeleteRowsAsync"/> has deleted (it runs off the loop: lock it), so that the
+    /// next node-row write stops listing them as unlinked.</summary>
+    private readonly HashSet<string> _deletedRows = new(StringComparer.Ordinal);
+
+    /// <summary>Write ids whose rows <see cref="SweepAsync"/> has swept: the next node-row write drops them.</summary>
+    private readonly HashSet<long> _swept = new();
+
+    /// <summary>True during <see cref="ClaimAsync"/>'s write.</summary>
+    private bool _claiming;
 
     public RaftNodeStore(IGrainStorage storage, GrainId grainId, int segmentEntries, int snapshotChunkBytes = 512 * 1024)
     {
@@ -73,8 +90,7 @@ internal sealed class RaftNodeStore
     /// </summary>
     public async Task<PersistentState> LoadAsync()
     {
-        var node = new StateHolder<StoredNodeState>(new StoredNodeState());
-        await _storage.ReadStateAsync(NodeStateName, _grainId, node);
+        var node = await ReadNodeRowAsync();
         node.State ??= new StoredNodeState();
         var manifest = node.State.Snapshot;
         var snapshotIndex = manifest?.Index ?? 0;
@@ -109,10 +125,13 @@ internal sealed class RaftNodeStore
         AppendChecked(entries, node.State.TailFirstIndex, node.State.Tail, NodeStateName);
 
         _durable = node;
+        _inDoubt = null;
         _sealed = chain.Select(c => new SealedSegment(c.Name, c.Segment.FirstIndex)).ToList();
         _obsolete.Clear();
         _obsolete.AddRange(garbage);
         if (manifest is not null) _obsolete.AddRange(manifest.SupersededChunks);
+        _obsolete.AddRange(node.State.UnlinkedRows);
+        _swept.Clear();
         var hard = new HardState(node.State.Term, node.State.VotedFor, node.State.Commit);
         return new PersistentState(hard, entries.Where(e => e.Index > snapshotIndex).ToList(), snapshot);
     }
@@ -154,8 +173,14 @@ internal sealed class RaftNodeStore
                 SupersededChunks = durable.Snapshot?.Chunks ?? new List<string>(),
             };
         }
-        if (entries.Count > 0) log.Replace(entries.Select(ToStored).ToList(), index => ToStored(heldEntry(index)));
+        // Segments a truncation unlinks are listed in the node row until deleted: nothing else leads to them.
+        var unlinked = entries.Count > 0
+            ? log.Replace(entries.Select(ToStored).ToList(), index => ToStored(heldEntry(index))).ToList()
+            : new List<string>();
+        obsolete.AddRange(unlinked);
+        var deleted = DeletedRows();
 
+        var segmentsInserted = 0;
         while (log.Tail.Count >= _segmentEntries)
         {
             var segment = new StoredLogSegment
@@ -164,7 +189,7 @@ internal sealed class RaftNodeStore
                 PreviousSegment = log.LastSealed,
                 Entries = log.Tail.GetRange(0, _segmentEntries),
             };
-            var name = SegmentName(segment);
+            var name = RowName(SegmentPrefix, durable.WriteId, segmentsInserted++);
             await InsertOnceAsync(name, segment, SameContent);
             writes++;
             log.Seal(name, _segmentEntries);
@@ -180,14 +205,81 @@ internal sealed class RaftNodeStore
             LastSealedSegment = log.LastSealed,
             Tail = log.Tail,
             Snapshot = log.Snapshot,
+            WriteId = _inDoubt is { } retried && retried.IsSameCall(hardState, entries, snapshot, logDiscarded)
+                ? retried.Next.State.WriteId
+                : Random.Shared.NextInt64(1, long.MaxValue),
+            UnsweptWriteIds = durable.UnsweptWriteIds.Where(id => !_swept.Contains(id))
+                .Concat(_claiming && durable.WriteId != 0 ? [durable.WriteId] : []).Distinct().ToList(),
+            UnlinkedRows = durable.UnlinkedRows.Where(name => !deleted.Contains(name)).Concat(unlinked).ToList(),
         }, _durable.ETag);
-        await _storage.WriteStateAsync(NodeStateName, _grainId, next);
-        writes++;
+        var attempt = new NodeRowWrite(hardState, entries, snapshot, logDiscarded, next, log.Sealed, obsolete, writes + 1);
+        try
+        {
+            RowInUse = NodeStateName;
+            await _storage.WriteStateAsync(NodeStateName, _grainId, next);
+        }
+        catch (InconsistentStateException) when (_inDoubt is { } earlier)
+        {
+            // The row moved since we read it. If it moved to a write of ours whose answer was lost, that
+            // write is done; anything else is a newer writer, and the fence holds.
+            var row = await ReadNodeRowAsync();
+            if (row.State?.WriteId != earlier.Next.State.WriteId) throw;
+            _inDoubt = null;
+            Adopt(earlier, row.ETag);
+            if (!earlier.IsSameCall(hardState, entries, snapshot, logDiscarded))
+                await PersistAsync(hardState, entries, heldEntry, snapshot, logDiscarded);
+            return;
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // The outcome is unknown: the database may have committed the row and lost the answer.
+            _inDoubt = attempt;
+            throw;
+        }
+        _inDoubt = null;
+        Adopt(attempt, next.ETag);
+    }
 
-        _durable = next;
-        _sealed = log.Sealed;
-        _obsolete.AddRange(obsolete);
-        LastPersistWrites = writes;
+    /// <summary>Whether the node row still has the version of this store's last write (or load): false
+    /// once another writer, i.e. another activation of the node, has written it.</summary>
+    public async Task<bool> OwnsNodeRowAsync()
+    {
+        var expected = DurableVersion;
+        RowInUse = NodeStateName;
+        return await ReadNodeRowVersionAsync() == expected;
+    }
+
+    /// <summary>The node row's version as of this store's last write or load.</summary>
+    public string? DurableVersion => _durable.ETag;
+
+    /// <summary>The node row's version in the database now. Safe to run alongside the store's other calls:
+    /// it only uses the storage.</summary>
+    public async Task<string?> ReadNodeRowVersionAsync()
+    {
+        var row = new StateHolder<StoredNodeState>(new StoredNodeState());
+        await _storage.ReadStateAsync(NodeStateName, _grainId, row);
+        return row.ETag;
+    }
+
+    /// <summary>The row the last storage call was about: names the row when a call fails.</summary>
+    public string RowInUse { get; private set; } = NodeStateName;
+
+    private async Task<StateHolder<StoredNodeState>> ReadNodeRowAsync()
+    {
+        var row = new StateHolder<StoredNodeState>(new StoredNodeState());
+        RowInUse = NodeStateName;
+        await _storage.ReadStateAsync(NodeStateName, _grainId, row);
+        return row;
+    }
+
+    private void Adopt(NodeRowWrite write, string? eTag)
+    {
+        _durable = new StateHolder<StoredNodeState>(write.Next.State, eTag) { RecordExists = true };
+        _swept.RemoveWhere(id => !write.Next.State.UnsweptWriteIds.Contains(id));
+        lock (_deletedRows) _deletedRows.RemoveWhere(name => !write.Next.State.UnlinkedRows.Contains(name));
+        _sealed = write.Sealed;
+        _obsolete.AddRange(write.Obsolete);
+        LastPersistWrites = write.Writes;
     }
 
     /// <summary>Hands out (and forgets) the rows nothing references any more, in the order
@@ -217,6 +309,54 @@ internal sealed class RaftNodeStore
             {
                 // Not there (any more): an earlier, interrupted deletion already removed it.
             }
+            lock (_deletedRows) _deletedRows.Add(row);
+        }
+    }
+
+    private HashSet<string> DeletedRows()
+    {
+        lock (_deletedRows) return new HashSet<string>(_deletedRows, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A new activation's first write: rewrites the node row unchanged but for a new write id, which moves
+    /// its version (the fence) and, since it inserts nothing, proves that every row named after the loaded
+    /// row's write id belongs to a write that never became durable. That id is recorded in the row for
+    /// <see cref="SweepAsync"/>.
+    /// </summary>
+    public async Task ClaimAsync()
+    {
+        _claiming = true;
+        try
+        {
+            await PersistAsync(null, Array.Empty<LogEntry>(),
+                index => throw new InvalidOperationException($"a claim rewrites no entry (asked for {index})"));
+        }
+        finally
+        {
+            _claiming = false;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the rows of writes that never became durable (inserted before a node-row write that then
+    /// failed, or never came): for each write id the node row lists as unswept, the segment and chunk rows
+    /// named after it, found by trying their names in order. Call only after <see cref="ClaimAsync"/>
+    /// succeeded; the next node-row write forgets the ids swept.
+    /// </summary>
+    public async Task SweepAsync()
+    {
+        foreach (var writeId in _durable.State.UnsweptWriteIds.ToArray())
+        {
+            var rows = new List<string>();
+            for (var n = 0; await ReadRowAsync<StoredLogSegment>(RowName(SegmentPrefix, writeId, n)) is not null; n++)
+                rows.Add(RowName(SegmentPrefix, writeId, n));
+            for (var n = 0; await ReadRowAsync<StoredSnapshotChunk>(RowName(SnapshotChunkPrefix, writeId, n)) is not null; n++)
+                rows.Add(RowName(SnapshotChunkPrefix, writeId, n));
+            // Last first: a sweep cut short leaves the first rows, which the next sweep finds again.
+            rows.Reverse();
+            await DeleteRowsAsync(rows);
+            _swept.Add(writeId);
         }
     }
 
@@ -225,13 +365,13 @@ internal sealed class RaftNodeStore
     private async Task<T?> ReadRowAsync<T>(string name) where T : class, new()
     {
         var row = new StateHolder<T>(new T());
+        RowInUse = name;
         await _storage.ReadStateAsync(name, _grainId, row);
         return row.RecordExists ? row.State : null;
     }
 
     private async Task<List<string>> InsertSnapshotChunksAsync(Snapshot snapshot)
     {
-        var digest = Convert.ToHexString(SHA256.HashData(snapshot.Data), 0, 8).ToLowerInvariant();
         var names = new List<string>();
         var offset = 0;
         do
@@ -243,7 +383,7 @@ internal sealed class RaftNodeStore
                 Number = names.Count,
                 Data = snapshot.Data.AsSpan(offset, length).ToArray(),
             };
-            var name = $"{SnapshotChunkPrefix}{snapshot.Index}-{digest}-{chunk.Number}";
+            var name = RowName(SnapshotChunkPrefix, _durable.State.WriteId, chunk.Number);
             await InsertOnceAsync(name, chunk, (a, b) =>
                 a.SnapshotIndex == b.SnapshotIndex && a.Number == b.Number && a.Data.AsSpan().SequenceEqual(b.Data));
             names.Add(name);
@@ -275,8 +415,10 @@ internal sealed class RaftNodeStore
     {
         try
         {
-            // No ETag: insert only. The name is derived from the content, so an existing row with this
-            // name can only be this very row, left by an earlier attempt that failed later on.
+            // No ETag: insert only. Names are unique to one write on top of one node row (RowName), so an
+            // existing row with this name can only be this very row, left by an earlier attempt of the same
+            // write that failed later on.
+            RowInUse = name;
             await _storage.WriteStateAsync(name, _grainId, new StateHolder<T>(row));
         }
         catch (InconsistentStateException)
@@ -292,25 +434,11 @@ internal sealed class RaftNodeStore
         a.Entries.Zip(b.Entries).All(p => p.First.Index == p.Second.Index && p.First.Term == p.Second.Term &&
                                           p.First.Kind == p.Second.Kind && p.First.Data.AsSpan().SequenceEqual(p.Second.Data));
 
-    /// <summary>Name = first index + a hash of the predecessor's name and of every entry: two segments
-    /// share a name only if they hold the same entries after the same chain.</summary>
-    private static string SegmentName(StoredLogSegment segment)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(segment.PreviousSegment ?? ""));
-        Span<byte> header = stackalloc byte[21];
-        foreach (var entry in segment.Entries)
-        {
-            BitConverter.TryWriteBytes(header[..8], entry.Index);
-            BitConverter.TryWriteBytes(header[8..16], entry.Term);
-            header[16] = entry.Kind;
-            BitConverter.TryWriteBytes(header[17..21], entry.Data.Length);
-            hash.AppendData(header);
-            hash.AppendData(entry.Data);
-        }
-        var digest = Convert.ToHexString(hash.GetHashAndReset(), 0, 8).ToLowerInvariant();
-        return $"{SegmentPrefix}{segment.FirstIndex}-{digest}";
-    }
+    /// <summary>Rows are named after the write id of the node row they were written on top of and their
+    /// position among the rows of that kind the write inserts. Unique (a node row's successor is written
+    /// once), the same on a retry of the same write, and predictable from the node row alone: a load finds
+    /// the rows of a write that never became durable by trying these names (<see cref="SweepAsync"/>).</summary>
+    private static string RowName(string prefix, long baseWriteId, int position) => $"{prefix}{baseWriteId:x16}-{position}";
 
     private void AppendChecked(List<LogEntry> log, long firstIndex, List<StoredEntry> stored, string row)
     {
@@ -331,6 +459,15 @@ internal sealed class RaftNodeStore
     private static StoredEntry ToStored(LogEntry entry) => new(entry.Index, entry.Term, (byte)entry.Kind, entry.Data);
 
     private readonly record struct SealedSegment(string Name, long FirstIndex);
+
+    /// <summary>One attempt at a node-row write: what was asked, and the store's view once it is durable.</summary>
+    private sealed record NodeRowWrite(HardState? Hard, IReadOnlyList<LogEntry> Entries, Snapshot? Snapshot, bool LogDiscarded,
+        StateHolder<StoredNodeState> Next, List<SealedSegment> Sealed, List<string> Obsolete, int Writes)
+    {
+        /// <summary>The caller retries a failed write by repeating the call with the same arguments.</summary>
+        public bool IsSameCall(HardState? hard, IReadOnlyList<LogEntry> entries, Snapshot? snapshot, bool logDiscarded) =>
+            Equals(Hard, hard) && ReferenceEquals(Entries, entries) && ReferenceEquals(Snapshot, snapshot) && LogDiscarded == logDiscarded;
+    }
 
     /// <summary>The stored log as the next node-state write will describe it, built up from the durable
     /// one without touching it (a failed write must leave the store as it was).</summary>
@@ -365,8 +502,9 @@ internal sealed class RaftNodeStore
 
         /// <summary>Replaces every entry from <c>entries[0].Index</c> on; truncating into a sealed
         /// segment starts a new chain from the last segment kept (write-once rows are never changed).</summary>
-        public void Replace(List<StoredEntry> entries, Func<long, StoredEntry> heldEntry)
+        public IEnumerable<string> Replace(List<StoredEntry> entries, Func<long, StoredEntry> heldEntry)
         {
+            var unlinked = new List<string>();
             var first = entries[0].Index;
             var durableLast = TailFirst + Tail.Count - 1;
             if (first <= SnapshotIndex || first > durableLast + 1)
@@ -389,12 +527,14 @@ internal sealed class RaftNodeStore
                     rebuildFrom = Sealed[kept].FirstIndex;
                 }
                 LastSealed = kept > 0 ? Sealed[kept - 1].Name : null;
+                unlinked.AddRange(Sealed.Skip(kept).Select(s => s.Name));
                 Sealed.RemoveRange(kept, Sealed.Count - kept);
                 TailFirst = Math.Max(rebuildFrom, SnapshotIndex + 1);
                 Tail = new List<StoredEntry>();
                 for (var index = TailFirst; index < first; index++) Tail.Add(heldEntry(index));
             }
             Tail.AddRange(entries);
+            return unlinked;
         }
 
         public void Seal(string name, int count)

@@ -25,6 +25,16 @@ public sealed class StoredNodeState
     /// <summary>The latest durable snapshot, or null before the first. Entries up to its index are not
     /// needed any more: the chain behind the tail is walked only while it holds later entries.</summary>
     [Id(6)] public StoredSnapshotManifest? Snapshot { get; set; }
+    /// <summary>Drawn at random for every write (kept across retries of the same write): a writer whose
+    /// answer was lost reads the row back and knows from this whether the row is its own write.</summary>
+    [Id(7)] public long WriteId { get; set; }
+    /// <summary>Write ids of rows whose successor was a claim (a new activation's first write, which inserts
+    /// nothing): the rows named after them (see <see cref="RaftNodeStore"/>) were inserted by a write that
+    /// never became durable, and are swept once; kept here until the sweep is done.</summary>
+    [Id(8)] public List<long> UnsweptWriteIds { get; set; } = new();
+    /// <summary>Segments a truncation unlinked: nothing references them, and they are deleted after the
+    /// write that unlinked them; kept here until that is done.</summary>
+    [Id(9)] public List<string> UnlinkedRows { get; set; } = new();
 }
 
 /// <summary>
@@ -47,8 +57,8 @@ public sealed class StoredSnapshotManifest
     [Id(6)] public List<string> SupersededChunks { get; set; } = new();
 }
 
-/// <summary>One chunk of a snapshot's bytes. Named after the snapshot's index, a hash of all its bytes
-/// and the chunk's position, so like a segment it is written once and never overwritten.</summary>
+/// <summary>One chunk of a snapshot's bytes. Named like a segment (the write that inserted it and the
+/// chunk's position), and like a segment written once and never overwritten.</summary>
 [GenerateSerializer, Alias("RaftOrleans.Storage.SnapshotChunk")]
 public sealed class StoredSnapshotChunk
 {
@@ -58,10 +68,11 @@ public sealed class StoredSnapshotChunk
 }
 
 /// <summary>
-/// A full, sealed run of log entries. Its state name is derived from its content and from its
-/// predecessor's name (a hash chain), so a segment row is written once and never overwritten: a
-/// truncation simply starts a new chain from the last segment it keeps, and a stale activation can
-/// only add unreferenced rows, never change one the node state points to.
+/// A full, sealed run of log entries, naming its predecessor. Its state name is unique to the write that
+/// inserted it (the write id of the node row it was written on top of, and its position), so a segment
+/// row is written once and never overwritten: a truncation simply starts a new chain from the last
+/// segment it keeps, and a stale activation can only add unreferenced rows, never change one the node
+/// state points to.
 /// </summary>
 [GenerateSerializer, Alias("RaftOrleans.Storage.LogSegment")]
 public sealed class StoredLogSegment
