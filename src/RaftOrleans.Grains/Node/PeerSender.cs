@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Metrics;
 
 namespace RaftOrleans.Grains.Node;
 
@@ -10,12 +12,13 @@ namespace RaftOrleans.Grains.Node;
 /// first, so a dead or frozen peer costs bounded memory. Runs on the node grain's scheduler, so it needs
 /// no locks.
 /// </summary>
-internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan callTimeout, ILogger logger)
+internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan callTimeout, ILogger logger, RaftNodeMetrics metrics)
 {
     public const int MaxQueuedMessages = 4096;
     private const int MaxBatchMessages = 256;
 
-    private readonly Queue<WireMessage> _queue = new();
+    /// <summary>Each message with the Stopwatch timestamp it was queued at.</summary>
+    private readonly Queue<(WireMessage Message, long QueuedAt)> _queue = new();
     private bool _pumping;
     private bool _stopped;
 
@@ -24,7 +27,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
     public void Enqueue(WireMessage message)
     {
         if (_stopped) return;
-        _queue.Enqueue(message);
+        _queue.Enqueue((message, Stopwatch.GetTimestamp()));
         while (_queue.Count > MaxQueuedMessages)
         {
             _queue.Dequeue();
@@ -52,11 +55,18 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
             while (_queue.Count > 0 && !_stopped)
             {
                 var batch = new WireMessage[Math.Min(_queue.Count, MaxBatchMessages)];
-                for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
+                var leaves = Stopwatch.GetTimestamp();
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var (message, queuedAt) = _queue.Dequeue();
+                    batch[i] = message;
+                    metrics.RecordBetween(WriteStages.SendWait, queuedAt, leaves);
+                }
                 using var timeout = new CancellationTokenSource(callTimeout);
                 try
                 {
                     await peer.Deliver(batch, timeout.Token);
+                    metrics.RecordSince(WriteStages.DeliverCall, leaves);
                 }
                 catch (Exception e)
                 {
