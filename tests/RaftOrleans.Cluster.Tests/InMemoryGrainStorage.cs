@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Orleans.Storage;
+using RaftOrleans.Grains.Storage;
 
 namespace RaftOrleans.Cluster.Tests;
 
@@ -13,6 +14,11 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     public string? FailWritesOf { get; set; }
 
     public int RowCount => _rows.Count;
+
+    /// <summary>ClearStateAsync calls so far (each is one statement, one transaction, on a database).</summary>
+    public int Clears => _clears;
+
+    private int _clears;
 
     /// <summary>Deletes rows whose state name starts with <paramref name="prefix"/> (a damaged database).</summary>
     public void DeleteRowsOf(string prefix)
@@ -53,13 +59,27 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return Task.CompletedTask;
     }
 
-    /// <summary>Deletes the row if it still has the given ETag, as the ClearStorageKey scripts do.</summary>
+    /// <summary>Deletes the row if it still has the given ETag, as the ClearStorageKey scripts do; a
+    /// compaction name deletes every row it covers, as they do too.</summary>
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        Interlocked.Increment(ref _clears);
         if (FailWritesOf is not null && stateName.StartsWith(FailWritesOf, StringComparison.Ordinal))
             throw new IOException($"injected failure clearing {stateName}");
         lock (_rows)
         {
+            if (stateName.StartsWith(CompactionPrefix, StringComparison.Ordinal))
+            {
+                var bounds = stateName[CompactionPrefix.Length..].Split('-').Select(long.Parse).ToArray();
+                foreach (var key in _rows.Keys.Where(k => k.Item2 == grainId).ToList())
+                {
+                    if (IndexAfter(key.Item1, RaftNodeStore.SegmentPrefix) <= bounds[0] || IndexAfter(key.Item1, RaftNodeStore.SnapshotChunkPrefix) <= bounds[1])
+                        _rows.TryRemove(key, out _);
+                }
+                grainState.ETag = (long.Parse(grainState.ETag!) + 1).ToString();
+                return Task.CompletedTask;
+            }
+
             if (!_rows.TryGetValue((stateName, grainId), out var row) || row.Version.ToString() != grainState.ETag)
                 throw new InconsistentStateException($"version conflict clearing {stateName}: held {grainState.ETag}");
             _rows.TryRemove((stateName, grainId), out _);
@@ -68,6 +88,12 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         }
         return Task.CompletedTask;
     }
+
+    private const string CompactionPrefix = RaftNodeStore.CompactionPrefix;
+
+    /// <summary>The index a write-once row's name starts with after <paramref name="prefix"/>; MaxValue for other rows.</summary>
+    private static long IndexAfter(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) ? long.Parse(name[prefix.Length..].Split('-')[0]) : long.MaxValue;
 
     public IReadOnlyList<string> StateNames => _rows.Keys.Select(k => k.Item1).Order(StringComparer.Ordinal).ToArray();
 }

@@ -110,6 +110,31 @@ public sealed class RaftNodeStoreSnapshotTests
         AssertLoaded(await NewStore().LoadAsync(), SnapshotAt(12, 1, 10), 13, 14);
     }
 
+    /// <summary>One statement, not a transaction per row: with a few hundred covered segments per snapshot,
+    /// a delete per row meant as many syncs, competing with the node's own writes on the same file.</summary>
+    [Fact]
+    public async Task Compaction_deletes_every_covered_row_in_one_storage_call()
+    {
+        var store = NewStore();
+        await store.LoadAsync();
+        await PersistAsync(store, new HardState(1, "n1", 40), Entries(1, 42)); // [1-4] .. [37-40], tail 41-42
+        await PersistAsync(store, null, [], SnapshotAt(30, 1, 700)); // 3 chunks
+        await store.DeleteRowsAsync(store.TakeObsoleteRows()); // [1-4] .. [25-28]
+        await PersistAsync(store, new HardState(1, "n1", 44), Entries(43, 44)); // seals [41-44]
+        var snapshot = SnapshotAt(41, 1, 700);
+        await PersistAsync(store, null, [], snapshot);
+
+        var obsolete = store.TakeObsoleteRows();
+        Assert.Equal(6, obsolete.Count); // [29-32] [33-36] [37-40] and the first snapshot's 3 chunks
+        var clears = _storage.Clears;
+        await store.DeleteRowsAsync(obsolete);
+        Assert.Equal(1, _storage.Clears - clears);
+        Assert.Equal([41L], SegmentRows().Select(FirstIndexOf));
+        Assert.Equal(3, ChunkRows().Count);
+        Assert.All(ChunkRows(), row => Assert.StartsWith($"{RaftNodeStore.SnapshotChunkPrefix}41-", row));
+        AssertLoaded(await NewStore().LoadAsync(), snapshot, 42, 44);
+    }
+
     [Fact]
     public async Task A_failed_snapshot_write_leaves_the_whole_log_and_the_retry_succeeds()
     {

@@ -28,6 +28,11 @@ internal sealed class RaftNodeStore
     public const string SegmentPrefix = "raft-log-";
     public const string SnapshotChunkPrefix = "raft-snapshot-";
 
+    /// <summary>Not a row: the state name of a compaction, <c>raft-compact-{L}-{S}</c>, which the ClearStorageKey
+    /// scripts read as "delete every segment row starting at or before index L and every chunk row of a
+    /// snapshot at or before index S" (see <see cref="DeleteRowsAsync"/>).</summary>
+    public const string CompactionPrefix = "raft-compact-";
+
     /// <summary>Write-once rows are inserted with version 1 and never updated.</summary>
     private const string WriteOnceRowVersion = "1";
 
@@ -190,8 +195,7 @@ internal sealed class RaftNodeStore
         LastPersistWrites = writes;
     }
 
-    /// <summary>Hands out (and forgets) the rows nothing references any more, in the order
-    /// <see cref="DeleteRowsAsync"/> must delete them.</summary>
+    /// <summary>Hands out (and forgets) the rows nothing references any more, for <see cref="DeleteRowsAsync"/>.</summary>
     public IReadOnlyList<string> TakeObsoleteRows()
     {
         var rows = _obsolete.ToArray();
@@ -199,25 +203,36 @@ internal sealed class RaftNodeStore
         return rows;
     }
 
-    /// <summary>Deletes write-once rows (segments oldest first, so that a crash midway leaves the rest
-    /// reachable from the chain for the next load to find). A row already gone is skipped. Safe to run
-    /// alongside the store's other calls: it only uses the storage.</summary>
+    /// <summary>Deletes write-once rows that <see cref="TakeObsoleteRows"/> handed out, in one storage call (one
+    /// statement, one transaction: a snapshot covers hundreds of segments, and a delete per row was a sync
+    /// per row on the node's own database): every segment row starting at or before the last of
+    /// <paramref name="rows"/>' segments, and every chunk row of a snapshot at or before the last of their
+    /// snapshots (<see cref="CompactionPrefix"/>). That takes more than the rows named only where it must:
+    /// rows the node references all lie after those (the chain it keeps starts after every covered segment;
+    /// the durable snapshot is newer than every superseded one, and a segment or chunk written meanwhile is
+    /// newer still), so what else goes is garbage too (a segment of an abandoned chain, a leftover of a
+    /// crash). Rows already gone are fine. Safe to run alongside the store's other calls: it only uses the
+    /// storage.</summary>
     public async Task DeleteRowsAsync(IReadOnlyList<string> rows)
     {
+        long lastSegment = 0, lastSnapshot = 0;
         foreach (var row in rows)
         {
-            try
-            {
-                if (row.StartsWith(SnapshotChunkPrefix, StringComparison.Ordinal))
-                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredSnapshotChunk()));
-                else
-                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredLogSegment()));
-            }
-            catch (InconsistentStateException)
-            {
-                // Not there (any more): an earlier, interrupted deletion already removed it.
-            }
+            if (row.StartsWith(SegmentPrefix, StringComparison.Ordinal)) lastSegment = Math.Max(lastSegment, IndexInName(row, SegmentPrefix));
+            else if (row.StartsWith(SnapshotChunkPrefix, StringComparison.Ordinal)) lastSnapshot = Math.Max(lastSnapshot, IndexInName(row, SnapshotChunkPrefix));
+            else throw new ArgumentException($"{row} is not a write-once row", nameof(rows));
         }
+        if (lastSegment == 0 && lastSnapshot == 0) return;
+        // The scripts answer the next version whatever they deleted; the holder only satisfies the provider.
+        await _storage.ClearStateAsync($"{CompactionPrefix}{lastSegment}-{lastSnapshot}", _grainId, WriteOnceRow(new StoredLogSegment()));
+    }
+
+    /// <summary>The index a segment's or chunk's name carries right after its prefix (see <see cref="SegmentName"/>).</summary>
+    private static long IndexInName(string row, string prefix)
+    {
+        var rest = row.AsSpan(prefix.Length);
+        var end = rest.IndexOf('-');
+        return long.Parse(end < 0 ? rest : rest[..end], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static StateHolder<T> WriteOnceRow<T>(T state) => new(state, WriteOnceRowVersion) { RecordExists = true };
