@@ -47,16 +47,20 @@ public static class BreakdownReport
     /// statuses (those that answered) around the level.</summary>
     public static void Write(TextWriter output, LatencySummary client, IReadOnlyList<NodeStatus> before, IReadOnlyList<NodeStatus> after)
     {
-        var leader = after.FirstOrDefault(status => status.Role == "leader");
-        if (leader is null)
+        // The leader is the node that answered the level's writes: the one leading at the end may have taken
+        // over only late in it (an election during the level, which the header then says).
+        var during = after.ToDictionary(status => status.Node, status => During(status, before));
+        var leader = after.MaxBy(status => during[status.Node].GetValueOrDefault("propose.total")?.Count ?? 0);
+        if (leader is null || (during[leader.Node].GetValueOrDefault("propose.total")?.Count ?? 0) == 0)
         {
-            output.WriteLine($"breakdown, {client.Clients} clients: no leader answered, nothing to show");
+            output.WriteLine($"breakdown, {client.Clients} clients: no node that answered served a write, nothing to show");
             return;
         }
 
         var followers = after.Where(status => status.Node != leader.Node).ToList();
-        var leaderStages = During(leader, before);
-        var followerStages = followers.Select(follower => During(follower, before))
+        var leaderStages = during[leader.Node];
+        var terms = before.Select(status => status.Term).Concat(after.Select(status => status.Term)).Distinct().Count();
+        var followerStages = followers.Select(follower => during[follower.Node])
             .Aggregate(new Dictionary<string, StageHistogram>(), (merged, next) =>
             {
                 foreach (var (name, histogram) in next) merged[name] = merged.TryGetValue(name, out var sum) ? sum.Plus(histogram) : histogram;
@@ -64,7 +68,8 @@ public static class BreakdownReport
             });
 
         output.WriteLine($"breakdown, {client.Clients} clients: leader {leader.Node}, followers {string.Join(" ", followers.Select(f => f.Node))} " +
-                         "(ms unless named; follower rows merge the followers)");
+                         "(ms unless named; follower rows merge the followers)" +
+                         (terms > 1 ? "; the term changed during the level: an election, whose figures are mixed in" : ""));
         output.WriteLine($"{"stage",-40} {"count",8} {"p50",9} {"p90",9} {"p99",9} {"mean",9}");
         output.WriteLine(Line("client: write, as the client saw it", client.Operations, client.LatencyMsP50, client.LatencyMsP90, client.LatencyMsP99, double.NaN));
         if (leaderStages.TryGetValue("propose.total", out var total) && total.Count > 0)
