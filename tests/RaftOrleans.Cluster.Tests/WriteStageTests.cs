@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
 using RaftOrleans.Grains.Metrics;
@@ -62,10 +63,7 @@ public sealed class WriteStageTests
     [Fact]
     public void A_histogram_read_twice_gives_what_was_recorded_in_between()
     {
-        var metrics = new RaftNodeMetrics(new RaftNodeSettings
-        {
-            NodeId = "n1", Voters = ["n1"], Storage = new RaftStorageSettings { Kind = RaftStorageSettings.Sqlite, ConnectionString = "Data Source=x" },
-        });
+        var metrics = Metrics("n1");
         foreach (var value in new[] { 0.5, 1, 2 }) metrics.Record(WriteStages.WriteTotal, value);
         var first = Stage(metrics, WriteStages.WriteTotal);
         foreach (var value in new[] { 10, 20, 30, 40.0 }) metrics.Record(WriteStages.WriteTotal, value);
@@ -82,6 +80,34 @@ public sealed class WriteStageTests
         Assert.InRange(both.Percentile(0.1), 0.5 / 1.1, 0.5 * 1.1);
         Assert.Equal(0, Stage(metrics, WriteStages.CommitWait).Count);
     }
+
+    [Fact]
+    public void Samples_reach_the_RaftOrleans_meter_tagged_with_their_node()
+    {
+        var seen = new List<(string Instrument, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WriteStages.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            // Other tests' nodes record on the same meter meanwhile: only this one's samples count.
+            foreach (var tag in tags)
+                if (tag.Key == "node" && Equals(tag.Value, "meter-test"))
+                    lock (seen) seen.Add((instrument.Name, value));
+        });
+        listener.Start();
+
+        Metrics("meter-test").Record(WriteStages.CommitWait, 1.5);
+
+        lock (seen) Assert.Equal([("raftorleans.commit.wait", 1.5)], seen);
+    }
+
+    private static RaftNodeMetrics Metrics(string node) => new(new RaftNodeSettings
+    {
+        NodeId = node, Voters = [node], Storage = new RaftStorageSettings { Kind = RaftStorageSettings.Sqlite, ConnectionString = "Data Source=x" },
+    });
 
     private static StageHistogram Stage(RaftNodeMetrics metrics, WriteStage stage) => metrics.Snapshot().Single(s => s.Stage == stage.Name);
 
