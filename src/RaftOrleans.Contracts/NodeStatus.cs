@@ -33,4 +33,9 @@ public sealed record NodeStatus(
 
     /// <summary>The first log index this node still holds; entries before it were compacted into a snapshot.</summary>
     [Id(13)] public long FirstLogIndex { get; init; } = 1;
+
+    /// <summary>The stages of a write as this node measured them since its silo started (`raftctl bench
+    /// --breakdown`): names and meanings in RaftOrleans.Grains' WriteStages; the same figures go to the
+    /// "RaftOrleans" meter.</summary>
+    [Id(14)] public StageHistogram[] Stages { get; init; } = [];
 }

@@ -43,6 +43,12 @@ public static class ClusterViews
         return statuses.Single(s => s.Role == "leader").Node;
     }
 
+    /// <summary>Every node has committed and applied its whole log; returns the statuses seen.</summary>
+    public static Task<IReadOnlyList<NodeStatus>> SettledAsync(this RaftTestCluster cluster) =>
+        Poll.UntilAsync(() => cluster.StatusesAsync(),
+            s => s.Select(x => x.LastLogIndex).Distinct().Count() == 1 && s.All(x => x.CommitIndex == x.LastLogIndex && x.AppliedIndex == x.CommitIndex),
+            TimeSpan.FromSeconds(10), "every node to commit and apply the whole log", Describe);
+
     /// <summary>Proposes at the current leader, following NotLeader hints, until Applied.</summary>
     public static async Task<ProposeReply> ProposeAsync(this RaftTestCluster cluster, byte[] command, IReadOnlyCollection<string>? nodes = null)
     {

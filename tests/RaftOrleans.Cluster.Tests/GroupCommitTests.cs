@@ -47,12 +47,12 @@ public sealed class GroupCommitTests
             configure: (node, silo) => TestGrainStorage.Install(silo, storage => storages[node] = storage));
         var leader = await cluster.LeaderAsync();
         await cluster.ProposeAsync(Command("warm-up"));
-        await SettledAsync(cluster);
+        await cluster.SettledAsync();
         foreach (var storage in storages.Values) storage.Writes.Clear();
 
         for (var i = 0; i < proposals; i++)
             Assert.Equal(ProposeStatus.Applied, (await cluster.Node(leader).Propose(Command($"s{i}"))).Status);
-        await SettledAsync(cluster);
+        await cluster.SettledAsync();
 
         foreach (var (node, storage) in storages)
         {
@@ -61,10 +61,4 @@ public sealed class GroupCommitTests
                 $"{proposals} proposals one at a time cost {node} {nodeRowWrites} node-row writes: the commit index is written on its own");
         }
     }
-
-    /// <summary>Every node has committed and applied its whole log.</summary>
-    private static Task SettledAsync(RaftTestCluster cluster) =>
-        Poll.UntilAsync(() => cluster.StatusesAsync(),
-            s => s.Select(x => x.LastLogIndex).Distinct().Count() == 1 && s.All(x => x.CommitIndex == x.LastLogIndex && x.AppliedIndex == x.CommitIndex),
-            TimeSpan.FromSeconds(10), "every node to commit and apply the whole log", ClusterViews.Describe);
 }

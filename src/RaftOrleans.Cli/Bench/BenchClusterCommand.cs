@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Bench;
@@ -17,6 +18,7 @@ public static class BenchClusterCommand
         raftctl bench cluster [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
                                 [--existing] [--cluster-dir DIR] [--out DIR] [--seconds S] [--clients 1,4,16,64]
                                 [--value-bytes N] [--read-clients C] [--failover-rounds N] [--failover-clients C]
+                                [--breakdown]
         """;
 
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
@@ -116,12 +118,19 @@ public static class BenchClusterCommand
             await output.WriteLineAsync($"bench cluster: {caption}; closed-loop clients, {settings.PhaseDuration.TotalSeconds:0.#} s per level, " +
                                         $"puts of {settings.ValueBytes}-byte values, latency per operation as the client saw it");
             BenchReport.WriteThroughputHeader(output);
+            var breakdowns = new StringWriter();
             foreach (var level in settings.ClientLevels)
             {
+                var before = settings.Breakdown ? await StatusesAsync(channel, cancellation) : [];
                 var samples = await RunPhaseAsync(clients, level, settings.PhaseDuration,
                     (client, index, n) => client.PutAsync(Key(runId, index, n), value), cancellation);
                 writes.Add(Summarise("write", level, samples));
                 BenchReport.WriteThroughputRow(output, writes[^1]);
+                if (settings.Breakdown)
+                {
+                    await breakdowns.WriteLineAsync();
+                    BreakdownReport.Write(breakdowns, writes[^1], before, await StatusesAsync(channel, cancellation));
+                }
             }
 
             if (settings.ReadClients > 0)
@@ -132,6 +141,8 @@ public static class BenchClusterCommand
                 reads = Summarise("read", settings.ReadClients, samples);
                 BenchReport.WriteThroughputRow(output, reads);
             }
+
+            await output.WriteAsync(breakdowns.ToString());
         }
 
         var rounds = new List<FailoverResult>();
@@ -162,6 +173,25 @@ public static class BenchClusterCommand
         }
 
         return measuredAll && recoveredAll;
+    }
+
+    /// <summary>The status of every node that answers within a second (the breakdown's figures).</summary>
+    private static async Task<IReadOnlyList<NodeStatus>> StatusesAsync(OrleansNodeChannel channel, CancellationToken cancellation)
+    {
+        var replies = await Task.WhenAll(channel.Nodes.Select(async node =>
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            limit.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                return await channel.GetStatusAsync(node, limit.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+            {
+                return null;
+            }
+        }));
+        return replies.OfType<NodeStatus>().ToList();
     }
 
     /// <summary>Each client writes its own 64 keys in turn, so the store stays small however long the run.</summary>

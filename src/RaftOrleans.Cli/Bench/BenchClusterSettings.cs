@@ -14,7 +14,7 @@ public sealed record BenchClusterSettings
         "--value-bytes", "--read-clients", "--failover-rounds", "--failover-clients",
     };
 
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--existing" };
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--existing", "--breakdown" };
 
     /// <summary>The cluster to start (ignored with <see cref="UseExisting"/>).</summary>
     public required UpOptions Cluster { get; init; }
@@ -30,6 +30,9 @@ public sealed record BenchClusterSettings
     public int ReadClients { get; init; } = 16;
     public int FailoverRounds { get; init; } = 5;
     public int FailoverClients { get; init; } = 4;
+
+    /// <summary>After each write level, print where a write's time went (the nodes' stage histograms).</summary>
+    public bool Breakdown { get; init; }
 
     /// <param name="arguments">The words after `bench cluster`.</param>
     public static BenchClusterSettings Parse(CommandArguments arguments, string repositoryRoot)
@@ -53,6 +56,7 @@ public sealed record BenchClusterSettings
             ReadClients = arguments.Int("--read-clients", 16, 0, 1000),
             FailoverRounds = arguments.Int("--failover-rounds", 5, 0, 100),
             FailoverClients = arguments.Int("--failover-clients", 4, 1, 1000),
+            Breakdown = arguments.Has("--breakdown"),
         };
     }
 

@@ -11,7 +11,8 @@ namespace RaftOrleans.Grains.Faults;
 /// The sender is this silo's node, the receiver the target grain's key.
 /// A blocked or dropped batch is not sent and the call returns as if it had been (a lossy network:
 /// Raft retries on its own). Dropping is per message; a delay holds the whole batch, and since a peer
-/// link has one batch in flight it behaves like a slow in-order link (later messages queue behind).
+/// link has only a few batches in flight (PeerSender) it behaves like a slow link (later messages queue
+/// behind; with jitter a batch may overtake another, a reordering Raft tolerates).
 /// </summary>
 internal sealed class PeerTrafficFaultFilter(RaftNodeSettings settings, NetworkFaultState state, ILogger<PeerTrafficFaultFilter> logger)
     : IOutgoingGrainCallFilter

@@ -5,6 +5,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using RaftOrleans.Grains.Faults;
 using RaftOrleans.Grains.Hosting;
+using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
 
@@ -33,6 +34,7 @@ public static class RaftSiloBuilderExtensions
         settings.Validate();
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton<RaftNodeMetrics>();
         // The node is pinned to the silo of its own name; RaftNodeActivator checks nobody renamed it.
         builder.Configure<SiloOptions>(options => options.SiloName = settings.NodeId);
         services.TryAddSingleton<IRaftStateMachineFactory, RecordingStateMachineFactory>();
@@ -43,9 +45,10 @@ public static class RaftSiloBuilderExtensions
             options.ConnectionString = settings.Storage.ConnectionString;
         });
         // Binary rather than the default JSON: log entries are byte arrays, which JSON would inflate by
-        // a third (base64) and wrap in type names.
+        // a third (base64) and wrap in type names. Timed, for the write-stage breakdown.
         services.AddOptions<AdoNetGrainStorageOptions>(StorageProviderName)
-            .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+            .Configure<Serializer, RaftNodeMetrics>((options, serializer, metrics) =>
+                options.GrainStorageSerializer = new TimedGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), metrics));
 
         builder.AddPlacementDirector<RaftNodePlacementStrategy, RaftNodePlacementDirector>();
         // Orleans' default directory is eventually consistent: when a silo dies, every activation whose

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RaftOrleans.Contracts;
 
 namespace RaftOrleans.Grains.Node;
@@ -15,6 +16,15 @@ internal sealed class PendingProposal(byte[] command)
 
     public TaskCompletionSource<ProposeReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Complete(ProposeStatus status, byte[]? result = null, string? leaderHint = null) =>
+    /// <summary>Stopwatch timestamps for the write-stage breakdown: arrival in Propose, and the answer set.</summary>
+    public long ArrivedAt { get; } = Stopwatch.GetTimestamp();
+
+    public long CompletedAt { get; private set; }
+
+    public void Complete(ProposeStatus status, byte[]? result = null, string? leaderHint = null)
+    {
+        if (Completion.Task.IsCompleted) return;
+        CompletedAt = Stopwatch.GetTimestamp();
         Completion.TrySetResult(new ProposeReply(status, Index, Term, result, leaderHint));
+    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
@@ -54,6 +55,7 @@ public sealed partial class RaftNodeGrain
                 Apply(ready.CommittedEntries);
                 OnReadStates(ready.ReadStates);
                 _core.Advance(ready);
+                NoteCommitIndex();
                 if (_core.SnapshotDue && !await TakeSnapshotAsync()) return;
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
@@ -74,15 +76,16 @@ public sealed partial class RaftNodeGrain
 
     private void FeedQueuedInput()
     {
-        while (_inbox.TryDequeue(out var message))
+        while (_inbox.TryDequeue(out var inbound))
         {
-            if (message is null)
+            if (inbound.Message is not { } message)
             {
                 _queuedTicks--;
                 _core.Tick();
                 continue;
             }
             _core.Step(message);
+            NoteStepped(inbound);
             if (message is AppendEntries && _core.Leader == message.From && _core.Term == message.Term)
                 _lastLeaderContactTimestamp = Stopwatch.GetTimestamp();
         }
@@ -98,6 +101,7 @@ public sealed partial class RaftNodeGrain
             switch (result.Outcome)
             {
                 case ProposeOutcome.Accepted:
+                    _metrics.RecordSince(WriteStages.ProposeWait, proposal.ArrivedAt);
                     proposal.Index = result.Index;
                     proposal.Term = result.Term;
                     // Our log was cut back below an earlier proposal's index: that one is gone for good.
@@ -112,6 +116,7 @@ public sealed partial class RaftNodeGrain
                     break;
             }
         }
+        NoteCommitIndex();
         RequestReadIndexes();
     }
 
@@ -140,9 +145,22 @@ public sealed partial class RaftNodeGrain
 
     private async Task<bool> WriteReadyAsync(HardState? hardState, Ready ready)
     {
-        if (!await WriteDurablyAsync(() => _store.PersistAsync(hardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded)))
+        var called = Stopwatch.GetTimestamp();
+        long started = 0, finished = 0;
+        if (!await WriteDurablyAsync(async () =>
+            {
+                started = Stopwatch.GetTimestamp();
+                await _store.PersistAsync(hardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded);
+                finished = Stopwatch.GetTimestamp();
+            }))
             return false;
         if (hardState is { } written) _writtenHardState = written;
+        _metrics.RecordSince(WriteStages.WriteTotal, called);
+        _metrics.RecordBetween(WriteStages.WriteQueue, called, started);
+        _metrics.RecordBetween(WriteStages.WriteStorage, started, finished);
+        _metrics.RecordSince(WriteStages.WriteResume, finished);
+        _metrics.Record(WriteStages.WriteEntries, ready.Entries.Count);
+        _metrics.Record(WriteStages.WriteRows, _store.LastPersistWrites);
         return true;
     }
 
@@ -201,7 +219,11 @@ public sealed partial class RaftNodeGrain
     {
         foreach (var message in messages)
         {
-            if (_peers.TryGetValue(message.To, out var peer)) peer.Enqueue(WireMapping.ToWire(message));
+            if (_peers.TryGetValue(message.To, out var peer))
+            {
+                peer.Enqueue(WireMapping.ToWire(message));
+                NoteSent(message);
+            }
             else _logger.LogWarning("Raft node {Node} has no link to {To}; message dropped", NodeId, message.To);
         }
     }
@@ -214,10 +236,12 @@ public sealed partial class RaftNodeGrain
             byte[]? result = null;
             if (entry.Kind == EntryKind.Command) result = _stateMachine.Apply(entry.Index, entry.Data);
             if (!_awaitingApply.Remove(entry.Index, out var proposal)) continue;
+            _metrics.RecordSince(WriteStages.CommitWait, CommittedAt(entry.Index));
             if (proposal.Term == entry.Term && entry.Kind == EntryKind.Command)
                 proposal.Complete(ProposeStatus.Applied, result);
             else
                 proposal.Complete(ProposeStatus.LeadershipLost, leaderHint: _core.Leader);
         }
+        CommittedAt(_appliedIndex + 1); // forgets the commits seen up to what is applied now
     }
 }

@@ -7,6 +7,7 @@ using Orleans.Placement;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Faults;
+using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
@@ -35,12 +36,13 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private readonly IRaftStateMachineFactory _stateMachineFactory;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<RaftNodeGrain> _logger;
+    private readonly RaftNodeMetrics _metrics;
 
     /// <summary>Messages and ticks (null) in the order they happened. One queue, not two: after a slow
     /// storage write, the ticks that passed meanwhile must interleave with the heartbeats that arrived
     /// meanwhile, or a follower would count the whole stall as silence and campaign against a live
     /// leader (and a leader would fail its quorum check on acknowledgements it already holds).</summary>
-    private readonly Queue<RaftMessage?> _inbox = new();
+    private readonly Queue<Inbound> _inbox = new();
     private readonly Queue<PendingProposal> _proposals = new();
     private readonly Dictionary<long, PendingProposal> _awaitingApply = new();
     private readonly Dictionary<string, PeerSender> _peers = new(StringComparer.Ordinal);
@@ -55,8 +57,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private string? _stoppedReason;
 
     public RaftNodeGrain(RaftNodeSettings settings, IServiceProvider services, IRaftStateMachineFactory stateMachineFactory,
-        ILocalSiloDetails silo, ILogger<RaftNodeGrain> logger)
+        ILocalSiloDetails silo, ILogger<RaftNodeGrain> logger, RaftNodeMetrics metrics)
     {
+        _metrics = metrics;
         _settings = settings;
         _services = services;
         _stateMachineFactory = stateMachineFactory;
@@ -98,7 +101,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 
         foreach (var peer in _settings.Voters.Where(v => v != NodeId))
-            _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger);
+            _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger, _metrics);
 
         var interval = TimeSpan.FromMilliseconds(_settings.TickIntervalMs);
         _ticker = this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(interval, interval)
@@ -134,12 +137,14 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             Activation = GrainContext.ActivationId.ToString(),
             SnapshotIndex = _core.LatestSnapshot?.Index ?? 0,
             FirstLogIndex = _core.FirstLogIndex,
+            Stages = _metrics.Snapshot(),
         });
     }
 
     public Task Deliver(WireMessage[] batch, CancellationToken cancellationToken)
     {
         if (Stopped || batch is null) return Task.CompletedTask;
+        var arrivedAt = Stopwatch.GetTimestamp();
         foreach (var wire in batch)
         {
             if (wire is null || wire.To != NodeId)
@@ -156,7 +161,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             }
             try
             {
-                _inbox.Enqueue(WireMapping.ToCore(wire));
+                var message = WireMapping.ToCore(wire);
+                if (message is AppendEntriesResponse { Success: true } ack) OnAcknowledgementArrived(ack);
+                _inbox.Enqueue(new Inbound(message, arrivedAt));
             }
             catch (ArgumentException e)
             {
@@ -182,7 +189,13 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         // Fires on a pool thread: completing the source is thread safe, and the await below resumes on
         // the grain's scheduler.
         await using var onDeadline = deadline.Token.Register(() => proposal.Complete(ProposeStatus.Unknown));
-        return await proposal.Completion.Task;
+        var reply = await proposal.Completion.Task;
+        if (reply.Status == ProposeStatus.Applied)
+        {
+            _metrics.RecordSince(WriteStages.ReplyWait, proposal.CompletedAt);
+            _metrics.RecordSince(WriteStages.ProposeTotal, proposal.ArrivedAt);
+        }
+        return reply;
     }
 
     public Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries)
@@ -206,7 +219,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         if (_queuedTicks < 2 * _settings.ElectionTicks)
         {
             _queuedTicks++;
-            _inbox.Enqueue(null);
+            _inbox.Enqueue(new Inbound(null, Stopwatch.GetTimestamp()));
         }
         RefreshNodeRowLease();
         Kick();
