@@ -37,7 +37,8 @@ public sealed class RaftKvClientTests
     {
         var cluster = new SimulatedCluster();
         cluster.Elect("n1");
-        var client = new RaftKvClient(cluster, Fast);
+        // A deadline well beyond the retries: on a loaded machine the first call alone (JIT) can take a second.
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromSeconds(10) });
         await client.PutAsync("warm-up", "x");
         var revisionBefore = cluster.Revision;
 
