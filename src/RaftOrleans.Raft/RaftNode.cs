@@ -152,7 +152,7 @@ public sealed partial class RaftNode
     public bool HasReady =>
         _readyInFlight is null &&
         (_appendsPending || _readRoundPending || _outbox.Count > 0 || _readStates.Count > 0 || _receivedSnapshot is not null ||
-         !HardState.Equals(_lastReadyHardState) || _log.StableIndex < _log.LastIndex || _log.Applied < _log.Committed ||
+         !HardState.Equals(_lastReadyHardState) || _log.HasUnwrittenEntries || _log.Applied < _log.Committed ||
          !SoftState.Equals(_lastReadySoftState));
 
     /// <summary>Collects what the host must do now. Follow with <see cref="Advance"/>.</summary>
@@ -175,7 +175,7 @@ public sealed partial class RaftNode
             hard.Equals(_lastReadyHardState) ? null : hard,
             _receivedSnapshot,
             _receivedSnapshotDiscardedLog,
-            _log.UnstableEntries(),
+            _log.TakeUnwrittenEntries(),
             messages,
             _log.CommittedNotApplied(_options.MaxCommittedEntriesPerReady),
             readStates,
@@ -186,8 +186,46 @@ public sealed partial class RaftNode
         return ready;
     }
 
-    /// <summary>Tells the node that the host has persisted, sent and applied <paramref name="ready"/>.</summary>
+    /// <summary>Tells the node that the host has persisted, sent and applied <paramref name="ready"/>
+    /// (the simple contract of <see cref="Ready"/>).</summary>
     public void Advance(Ready ready)
+    {
+        if (_options.AsyncStorageWrites)
+            throw new InvalidOperationException("with AsyncStorageWrites, use AdvanceWhileWriting and WriteDurable");
+        TakeOver(ready);
+        MarkDurable(ready);
+    }
+
+    /// <summary>
+    /// The asynchronous contract (dissertation §10.2.1, in the spirit of etcd's asynchronous storage writes):
+    /// the host has started <paramref name="ready"/>'s write, sent its <see cref="Ready.ImmediateMessages"/>
+    /// and applied its committed entries, but the write may still be in flight. The node takes Tick, Step and
+    /// Propose again at once, and the next Ready may be taken while this write is in flight. Every Ready
+    /// taken this way must later be confirmed by <see cref="WriteDurable"/>, in the order they were taken.
+    /// </summary>
+    public void AdvanceWhileWriting(Ready ready)
+    {
+        if (!_options.AsyncStorageWrites)
+            throw new InvalidOperationException("AdvanceWhileWriting needs AsyncStorageWrites; otherwise call Advance");
+        TakeOver(ready);
+        _writesInFlight.Enqueue(ready);
+    }
+
+    /// <summary>The write of <paramref name="ready"/> (and so of every Ready before it) is durable: the host
+    /// may now send its <see cref="Ready.MessagesAfterWrite"/>. A Ready with nothing to write still comes
+    /// through here, after those before it, since its acknowledgements may cover their entries.</summary>
+    public void WriteDurable(Ready ready)
+    {
+        if (!_writesInFlight.TryPeek(out var oldest) || !ReferenceEquals(oldest, ready))
+            throw new InvalidOperationException("WriteDurable must confirm the oldest Ready still being written");
+        _writesInFlight.Dequeue();
+        MarkDurable(ready);
+    }
+
+    /// <summary>Readys handed to the host whose write is not yet confirmed durable.</summary>
+    private readonly Queue<Ready> _writesInFlight = new();
+
+    private void TakeOver(Ready ready)
     {
         if (!ReferenceEquals(ready, _readyInFlight))
             throw new InvalidOperationException("Advance called with a Ready that is not the one in flight");
@@ -199,12 +237,14 @@ public sealed partial class RaftNode
             _log.AppliedTo(ready.CommittedEntries[^1].Index);
             _appliedSinceSnapshot += ready.CommittedEntries.Count;
         }
-        if (ready.Entries.Count > 0)
-        {
-            _log.StableTo(ready.Entries[^1].Index);
-            // The leader counts itself towards a quorum only for entries it has made durable.
-            if (Role == Role.Leader && MaybeCommit()) _appendsPending = true;
-        }
+    }
+
+    private void MarkDurable(Ready ready)
+    {
+        if (ready.Entries.Count == 0) return;
+        _log.StableTo(ready.Entries[^1].Index, ready.Entries[^1].Term);
+        // The leader counts itself towards a quorum only for entries it has made durable.
+        if (Role == Role.Leader && MaybeCommit()) _appendsPending = true;
     }
 
     public RaftStatus Status()

@@ -60,6 +60,11 @@ public sealed record RaftOptions
 
     public int ClockDriftBoundTicks { get; init; } = 1;
 
+    /// <summary>The host follows the asynchronous contract (<see cref="RaftNode.AdvanceWhileWriting"/> and
+    /// <see cref="RaftNode.WriteDurable"/>): a leader's appends leave while its own write is in flight, and
+    /// the node keeps stepping while writes are under way. Off: the simple contract of <see cref="Ready"/>.</summary>
+    public bool AsyncStorageWrites { get; init; }
+
     /// <summary>The index the state machine has already applied when the node starts (a snapshot's
     /// index, or 0 when the state machine starts empty).</summary>
     public long AppliedIndex { get; init; }

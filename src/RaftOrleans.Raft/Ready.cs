@@ -55,8 +55,26 @@ public sealed class Ready
     /// <summary>Log entries to persist, contiguous and ascending.</summary>
     public IReadOnlyList<LogEntry> Entries { get; }
 
-    /// <summary>Messages to send once the persist is durable.</summary>
+    /// <summary>Messages to send once the persist is durable (the simple contract: all of them).</summary>
     public IReadOnlyList<RaftMessage> Messages { get; }
+
+    /// <summary>With asynchronous writes: the messages that promise nothing about this node's storage, which
+    /// may leave before the write is durable: a leader's appends, heartbeats, snapshot chunks and TimeoutNow,
+    /// pre-votes and their answers, read-index traffic.</summary>
+    public IReadOnlyList<RaftMessage> ImmediateMessages => Messages.Where(m => !WaitsForWrite(m)).ToList();
+
+    /// <summary>With asynchronous writes: the messages that promise durable state, sent only once this
+    /// Ready's write (and every earlier one) is durable: vote requests and grants (term and vote), and
+    /// answers to appends and snapshots (the entries they acknowledge).</summary>
+    public IReadOnlyList<RaftMessage> MessagesAfterWrite => Messages.Where(WaitsForWrite).ToList();
+
+    private static bool WaitsForWrite(RaftMessage message) => message switch
+    {
+        RequestVote vote => !vote.PreVote,
+        RequestVoteResponse answer => !answer.PreVote,
+        AppendEntriesResponse or InstallSnapshotResponse => true,
+        _ => false,
+    };
 
     /// <summary>Entries known committed, to apply in order.</summary>
     public IReadOnlyList<LogEntry> CommittedEntries { get; }

@@ -35,6 +35,9 @@ public sealed record RandomRunOptions
     /// own round trip, so the window between an old entry reaching a majority and the new leader's own
     /// entry doing so is as wide as a round trip.</summary>
     public int MaxInflightAppends { get; init; } = 4;
+    /// <summary>Nodes follow the asynchronous contract: a leader's appends leave before its own write is
+    /// durable, writes take a few ticks, and nodes keep stepping meanwhile (§10.2.1).</summary>
+    public bool AsyncWrites { get; init; }
     /// <summary>With <see cref="Membership"/>: this many nodes form the initial configuration; the others
     /// start with none and join when the leader adds them (0: every node is an initial voter).</summary>
     public int InitialVoters { get; init; }
@@ -48,7 +51,7 @@ public sealed record RandomRunOptions
     {
         Seed = seed, Nodes = nodes, Ticks = ticks, DropRate = 0.05, DuplicateRate = 0.02, MaxDelayTicks = 4,
         Partitions = true, Crashes = true, LeaderChurn = seed % 4 is 1 or 3, MaxEntriesPerAppend = seed % 3 == 2 ? 1 : 8, MaxInflightAppends = seed % 3 == 2 ? 1 : 4,
-        Snapshots = true, Membership = seed % 2 == 0, Transfers = true, Reads = true, LeaseReads = seed % 3 != 1,
+        AsyncWrites = seed % 2 == 1, Snapshots = true, Membership = seed % 2 == 0, Transfers = true, Reads = true, LeaseReads = seed % 3 != 1,
         // Half the membership runs start with spares outside the configuration, which join with none of their own.
         InitialVoters = seed % 4 == 0 ? Math.Max(2, nodes - 2) : 0,
     };
@@ -72,7 +75,7 @@ public static class RandomRun
             SimCluster.DefaultOptions(id, initial.Contains(id) ? initial : []) with
             {
                 LeaseReads = options.LeaseReads, MaxEntriesPerAppend = options.MaxEntriesPerAppend,
-                MaxInflightAppends = options.MaxInflightAppends,
+                MaxInflightAppends = options.MaxInflightAppends, AsyncStorageWrites = options.AsyncWrites,
                 // With leases the election timeout is long beside message delays, as on a real network:
                 // a lease then spans whole elections, and a lease that outlives its promise is caught.
                 ElectionTicks = options.LeaseReads ? 20 : 10,
@@ -134,7 +137,8 @@ public static class RandomRun
         text.AppendLine($"simulation: {options.Nodes} nodes, seed {options.Seed}, {options.Ticks} ticks, drop {options.DropRate:0.###}, " +
                         $"partitions {OnOff(options.Partitions)}, crashes {OnOff(options.Crashes)}, snapshots {OnOff(options.Snapshots)}, " +
                         $"membership {OnOff(options.Membership)}{(options.InitialVoters > 0 ? $" (from {options.InitialVoters} voters)" : "")}, " +
-                        $"transfers {OnOff(options.Transfers)}, reads {OnOff(options.Reads)}{(options.LeaseReads ? " (lease)" : "")}");
+                        $"transfers {OnOff(options.Transfers)}, reads {OnOff(options.Reads)}{(options.LeaseReads ? " (lease)" : "")}, " +
+                        $"async writes {OnOff(options.AsyncWrites)}");
         foreach (var line in result.Timeline) text.AppendLine(line);
         text.AppendLine($"summary: {result.Committed} entries committed, {result.Leaders} terms with a leader, {result.MessagesSent} messages sent, " +
                         $"{result.SnapshotsTaken} snapshots taken, {result.SnapshotsInstalled} installed, {result.ReadsServed} linearizable reads");

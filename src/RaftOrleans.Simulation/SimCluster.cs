@@ -251,11 +251,20 @@ public sealed class SimCluster
         ProcessReady(node);
     }
 
+    /// <summary>With the asynchronous contract, each write takes up to this many ticks to become durable.</summary>
+    public int MaxWriteDelayTicks { get; set; } = 5;
+
     /// <summary>The host loop of the contract in <see cref="Ready"/>: persist, send, apply, advance.</summary>
     private void ProcessReady(SimNode node)
     {
-        while (node.Raft is { HasReady: true } raft)
+        while (node.Raft is { } running && (running.HasReady || HasDueWrite(node)))
         {
+            var raft = running;
+            if (node.AsyncWrites)
+            {
+                ProcessReadyWhileWriting(node, raft);
+                continue;
+            }
             var ready = raft.GetReady();
             if (ready.MustPersist && CrashBeforePersistRate > 0 && _random.NextDouble() < CrashBeforePersistRate)
             {
@@ -263,8 +272,8 @@ public sealed class SimCluster
                 Log($"{node.Id} crashed before persisting {ready.Entries.Count} entries");
                 return;
             }
-            var prevTerm = node.Persist(ready);
-            if (ready.Entries.Count > 0) Checker.OnEntriesPersisted(node.Id, prevTerm, ready.Entries);
+            var (prevTerm, written) = node.Persist(ready);
+            if (written.Count > 0) Checker.OnEntriesPersisted(node.Id, prevTerm, written);
             if (ready.MustPersist && CrashAfterPersistRate > 0 && _random.NextDouble() < CrashAfterPersistRate)
             {
                 node.Crash();
@@ -296,6 +305,64 @@ public sealed class SimCluster
             Checker.Observe(node.View());
         }
     }
+
+    /// <summary>The asynchronous contract (dissertation §10.2.1): what promises nothing leaves now, the write
+    /// completes later, and only then do votes and acknowledgements go out. Meanwhile the node goes on.</summary>
+    private void ProcessReadyWhileWriting(SimNode node, RaftNode raft)
+    {
+        if (raft.HasReady)
+        {
+            var ready = raft.GetReady();
+            foreach (var message in ready.ImmediateMessages) Send(message);
+            if (ready.Snapshot is { } snapshot)
+            {
+                node.RestoreSnapshot(snapshot);
+                SnapshotsInstalled++;
+                Checker.OnSnapshotRestored(node.Id, node.Incarnation, snapshot.Index, node.StateMachine.Digest);
+                Log($"{node.Id} installed a snapshot at index {snapshot.Index}{(ready.LogDiscarded ? ", discarding its log" : "")}");
+            }
+            foreach (var entry in ready.CommittedEntries)
+            {
+                Checker.OnApplied(node.Id, node.Incarnation, entry);
+                node.Apply(entry);
+                Checker.OnStateDigest(node.Id, entry.Index, node.StateMachine.Digest);
+            }
+            foreach (var read in ready.ReadStates) CheckRead(node, read);
+            raft.AdvanceWhileWriting(ready);
+            node.PendingWrites.Enqueue((ready, Time + _random.Next(0, MaxWriteDelayTicks + 1)));
+            if (TakeSnapshots && raft.SnapshotDue)
+            {
+                node.TakeSnapshot();
+                SnapshotsTaken++;
+            }
+            if (ready.SoftState is { } soft) ReportRoleChange(node, soft);
+            Checker.Observe(node.View());
+        }
+        while (HasDueWrite(node))
+        {
+            var (written, _) = node.PendingWrites.Dequeue();
+            if (written.MustPersist && CrashBeforePersistRate > 0 && _random.NextDouble() < CrashBeforePersistRate)
+            {
+                node.Crash();
+                Log($"{node.Id} crashed before its write of {written.Entries.Count} entries was durable");
+                return;
+            }
+            var (prevTerm, entries) = node.Persist(written);
+            if (entries.Count > 0) Checker.OnEntriesPersisted(node.Id, prevTerm, entries);
+            if (written.MustPersist && CrashAfterPersistRate > 0 && _random.NextDouble() < CrashAfterPersistRate)
+            {
+                node.Crash();
+                Log($"{node.Id} crashed after persisting {written.Entries.Count} entries, before sending");
+                return;
+            }
+            raft.WriteDurable(written);
+            foreach (var message in written.MessagesAfterWrite) Send(message);
+            Checker.Observe(node.View());
+        }
+    }
+
+    private bool HasDueWrite(SimNode node) =>
+        node.Raft is not null && node.PendingWrites.TryPeek(out var write) && write.DurableAt <= Time;
 
     private void CheckRead(SimNode node, ReadState read)
     {

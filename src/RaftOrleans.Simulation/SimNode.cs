@@ -56,15 +56,27 @@ public sealed class SimNode : ILogView
         Incarnation++;
         _applied.Clear();
         StateMachine = DurableSnapshot is { } snapshot ? SimStateMachine.Restore(snapshot.Data) : new SimStateMachine();
+        AsyncWrites = options.AsyncStorageWrites;
         Raft = new RaftNode(options with { AppliedIndex = StateMachine.AppliedIndex }, random,
             new PersistentState(DurableHardState, _durableLog.ToList(), DurableSnapshot));
     }
 
-    internal void Crash() => Raft = null;
+    /// <summary>Writes started under the asynchronous contract and not yet durable, oldest first, with the
+    /// time each completes. A crash loses them.</summary>
+    internal Queue<(Ready Ready, long DurableAt)> PendingWrites { get; } = new();
 
-    /// <summary>Makes a Ready's snapshot, hard state and entries durable, as one write. Returns the term
-    /// held just before the first new entry, for the Log Matching check.</summary>
-    internal long Persist(Ready ready)
+    /// <summary>The running core follows the asynchronous contract (RaftOptions.AsyncStorageWrites).</summary>
+    public bool AsyncWrites { get; private set; }
+
+    internal void Crash()
+    {
+        Raft = null;
+        PendingWrites.Clear();
+    }
+
+    /// <summary>Makes a Ready's snapshot, hard state and entries durable, as one write. Returns the entries
+    /// written and the term held just before the first of them, for the Log Matching check.</summary>
+    internal (long PrevTerm, IReadOnlyList<LogEntry> Written) Persist(Ready ready)
     {
         if (ready.Snapshot is { } snapshot)
         {
@@ -80,9 +92,19 @@ public sealed class SimNode : ILogView
             }
         }
         long prevTerm = 0;
-        if (ready.Entries.Count > 0)
+        // With asynchronous writes, a snapshot taken while this write was in flight may cover its first
+        // entries (committed entries are applied before they are durable here): those need no writing, and
+        // a stored log that does not reach the snapshot restarts right after it.
+        var covered = Math.Max(_durableOffset, DurableSnapshot?.Index ?? 0);
+        var entries = ready.Entries.Where(e => e.Index > covered).ToList();
+        if (entries.Count > 0 && DurableSnapshot is { } durableSnapshot && entries[0].Index == durableSnapshot.Index + 1)
         {
-            var first = ready.Entries[0].Index;
+            TruncatePrefix(durableSnapshot.Index);
+            if (_durableLog.Count == 0) _durableOffset = durableSnapshot.Index;
+        }
+        if (entries.Count > 0)
+        {
+            var first = entries[0].Index;
             var position = (int)(first - _durableOffset - 1);
             if (position < 0 || position > _durableLog.Count)
                 throw new InvalidOperationException($"{Id}: entries from {first} do not follow the stored log ({_durableOffset + 1}..{_durableOffset + _durableLog.Count})");
@@ -90,11 +112,11 @@ public sealed class SimNode : ILogView
             prevTerm = position > 0 ? _durableLog[position - 1].Term
                 : first - 1 == DurableSnapshot?.Index ? DurableSnapshot.Term
                 : Raft!.TermAt(first - 1) ?? 0;
-            _durableLog.AddRange(ready.Entries);
+            _durableLog.AddRange(entries);
         }
         if (ready.HardState is { } hard) DurableHardState = hard;
         if (ready.MustPersist) StorageWrites++;
-        return prevTerm;
+        return (prevTerm, entries);
     }
 
     /// <summary>Takes a snapshot of the state machine, makes it durable, and drops the stored entries the

@@ -13,9 +13,12 @@ internal sealed class RaftLog
     private long _snapshotIndex;
     private long _snapshotTerm;
 
-    /// <summary>First index whose entry is not yet known durable: entries from here on go into the
-    /// next Ready's Entries.</summary>
+    /// <summary>First index whose entry is not yet known durable.</summary>
     private long _unstableFrom;
+
+    /// <summary>First index not yet handed to the host in a Ready's Entries. Equal to
+    /// <see cref="_unstableFrom"/> except while asynchronous writes are in flight.</summary>
+    private long _unwrittenFrom;
 
     public RaftLog(long snapshotIndex, long snapshotTerm, IReadOnlyList<LogEntry> persisted, long committed, long applied)
     {
@@ -36,6 +39,7 @@ internal sealed class RaftLog
         if (Applied > Committed)
             throw new InvalidOperationException($"applied index {Applied} is beyond the commit index {Committed}");
         _unstableFrom = LastIndex + 1;
+        _unwrittenFrom = _unstableFrom;
     }
 
     public long Committed { get; private set; }
@@ -119,6 +123,7 @@ internal sealed class RaftLog
     {
         _entries.RemoveRange((int)(index - _snapshotIndex - 1), (int)(LastIndex - index + 1));
         _unstableFrom = Math.Min(_unstableFrom, index);
+        _unwrittenFrom = Math.Min(_unwrittenFrom, index);
     }
 
     /// <summary>The hint a follower gives a leader whose PrevLogIndex it rejected: the term it holds at
@@ -171,17 +176,25 @@ internal sealed class RaftLog
         Committed = index;
     }
 
-    public IReadOnlyList<LogEntry> UnstableEntries()
+    /// <summary>True while some entry has not been handed to the host for writing.</summary>
+    public bool HasUnwrittenEntries => _unwrittenFrom <= LastIndex;
+
+    /// <summary>The entries not yet handed to the host for writing; they count as handed from now on.</summary>
+    public IReadOnlyList<LogEntry> TakeUnwrittenEntries()
     {
-        var result = new List<LogEntry>((int)Math.Max(0, LastIndex - _unstableFrom + 1));
-        for (var index = _unstableFrom; index <= LastIndex; index++) result.Add(EntryAt(index));
+        var result = new List<LogEntry>((int)Math.Max(0, LastIndex - _unwrittenFrom + 1));
+        for (var index = _unwrittenFrom; index <= LastIndex; index++) result.Add(EntryAt(index));
+        _unwrittenFrom = LastIndex + 1;
         return result;
     }
 
-    public void StableTo(long index)
+    /// <summary>The write that ended with entry <paramref name="index"/> of <paramref name="term"/> is durable.
+    /// If that entry was replaced meanwhile (a follower truncating while the write was in flight), the write
+    /// that replaced it will say so in its turn.</summary>
+    public void StableTo(long index, long term)
     {
-        if (index > LastIndex) throw new InvalidOperationException($"stable to {index} beyond the last index {LastIndex}");
-        _unstableFrom = Math.Max(_unstableFrom, index + 1);
+        if (TermAt(index) != term) return;
+        _unstableFrom = Math.Max(_unstableFrom, Math.Min(index, _unwrittenFrom - 1) + 1);
     }
 
     public IReadOnlyList<LogEntry> CommittedNotApplied(int maxEntries)
@@ -219,11 +232,13 @@ internal sealed class RaftLog
         {
             _entries.Clear();
             _unstableFrom = index + 1;
+            _unwrittenFrom = index + 1;
         }
         else
         {
             _entries.RemoveRange(0, (int)(index - _snapshotIndex));
             _unstableFrom = Math.Max(_unstableFrom, index + 1);
+            _unwrittenFrom = Math.Max(_unwrittenFrom, index + 1);
         }
         _snapshotIndex = index;
         _snapshotTerm = term;

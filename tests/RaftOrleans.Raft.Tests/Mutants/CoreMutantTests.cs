@@ -4,7 +4,7 @@ namespace RaftOrleans.Raft.Tests.Mutants;
 
 /// <summary>
 /// Proof that the seeded simulator bites (testing.md §5): each deliberate bug below, built into a copy of
-/// the core (or of the simulator's host loop, which stands for the grain's), must be caught by the random
+/// the core, must be caught by the random
 /// runs within the CI seed range, on their own, without a test written for that bug.
 /// <para>Each row names the first CI seed that caught the bug. The test runs that seed; if the simulator
 /// changed so that it no longer catches the bug, the test searches the CI range and says which seed
@@ -20,7 +20,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
     private const string Membership = "src/RaftOrleans.Raft/RaftNode.Membership.cs";
     private const string Transfer = "src/RaftOrleans.Raft/RaftNode.Transfer.cs";
     private const string Node = "src/RaftOrleans.Raft/RaftNode.cs";
-    private const string SimHost = "src/RaftOrleans.Simulation/SimCluster.cs";
+    private const string ReadyFile = "src/RaftOrleans.Raft/Ready.cs";
 
     private static readonly Dictionary<string, SourceEdit[]> Catalogue = new()
     {
@@ -42,13 +42,16 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
             new(Replication, "_log.CommitTo(Math.Min(append.LeaderCommit, matched));",
                 "_log.CommitTo(Math.Min(append.LeaderCommit, _log.LastIndex));"),
         ],
-        // The loop contract: messages (acknowledgements, votes) leave before the Ready's write is durable.
+        // The asynchronous loop contract: a follower's acknowledgement leaves before the entries it
+        // acknowledges are durable (caught in the seeds that run with asynchronous writes).
         ["acknowledgement-before-the-write"] =
         [
-            new(SimHost, "            var ready = raft.GetReady();\n",
-                "            var ready = raft.GetReady();\n            foreach (var message in ready.Messages) Send(message);\n"),
-            new(SimHost, "            foreach (var message in ready.Messages) Send(message);\n            if (ready.Snapshot",
-                "            if (ready.Snapshot"),
+            new(ReadyFile, "AppendEntriesResponse or InstallSnapshotResponse => true,", "InstallSnapshotResponse => true,"),
+        ],
+        // §10.2.1: a leader whose own write is still in flight counts itself towards a commit.
+        ["leader-counts-its-own-unwritten-entries"] =
+        [
+            new(Replication, "if (voter == Id) matches.Add(_log.StableIndex);", "if (voter == Id) matches.Add(_log.LastIndex);"),
         ],
         // Figure 2: votedFor is persistent state; here it never reaches the disk.
         ["vote-not-persisted"] =
@@ -75,11 +78,12 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
     public static TheoryData<string, int> Mutants => new()
     {
         { "figure-8-commit-rule-dropped", 50 },
-        { "election-restriction-dropped", 1 },
-        { "follower-commit-without-min-of-last-new-entry", 83 },
-        { "acknowledgement-before-the-write", 124 },
-        { "vote-not-persisted", 37 },
-        { "lease-kept-across-a-transfer", 579 },
+        { "election-restriction-dropped", 2 },
+        { "follower-commit-without-min-of-last-new-entry", 337 },
+        { "acknowledgement-before-the-write", 45 },
+        { "leader-counts-its-own-unwritten-entries", 1065 },
+        { "vote-not-persisted", 86 },
+        { "lease-kept-across-a-transfer", 690 },
         { "joining-node-with-a-one-node-configuration", 52 },
     };
 
