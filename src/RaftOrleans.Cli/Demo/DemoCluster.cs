@@ -48,20 +48,49 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
     }
 
     /// <summary>
-    /// Starts again every node the demo believes is running whose silo has exited. With the fast failure
-    /// detection the silos use (a missed probe costs 1 s), Orleans declares a silo starved of CPU dead, and
-    /// that silo stops itself; on a busy machine this happens to a silo that is just starting. That is no step
-    /// of a scenario: the node restarts from its storage, as a crashed node would, and the demo goes on.
+    /// Starts again every node the demo believes is running whose silo was declared dead by Orleans'
+    /// membership. With the fast failure detection the silos use (a missed probe costs 1 s), a silo starved of
+    /// CPU is voted dead, and stops itself; on a busy machine this happens to a silo that is just starting.
+    /// Its exit can take long (its gateway already refuses connections), so it is killed rather than waited
+    /// for. That is no step of a scenario: the node restarts from its storage, as a crashed node would.
     /// </summary>
     private void RestartSelfStopped()
     {
         var state = launcher.State;
-        foreach (var node in _up.Where(n => !SiloProcess.IsRunning(state, state.Node(n))).ToList())
+        foreach (var node in _up.ToList())
         {
-            output.WriteLine($"--> {node} stopped by itself (Orleans' membership declared it dead: starved of CPU?); starting it again");
+            var running = SiloProcess.IsRunning(state, state.Node(node));
+            if (running && !DeclaredDeadSinceStart(state.LogFile(node))) continue;
+            output.WriteLine($"--> {node} was declared dead by Orleans' membership (starved of CPU?) and stops itself; starting it again");
+            if (running)
+            {
+                try
+                {
+                    launcher.Kill(node);
+                }
+                catch (LauncherException)
+                {
+                    // It exited by itself in the meantime.
+                }
+            }
             launcher.Start(node);
         }
     }
+
+    /// <summary>Whether the silo's log, since the launcher's last start line, says membership declared it dead.</summary>
+    private static bool DeclaredDeadSinceStart(string logFile)
+    {
+        if (!File.Exists(logFile)) return false;
+        using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Max(0, stream.Length - LogTailBytes), SeekOrigin.Begin);
+        var tail = new StreamReader(stream).ReadToEnd();
+        var started = tail.LastIndexOf(SiloProcess.StartLinePrefix, StringComparison.Ordinal);
+        return tail.IndexOf(DeclaredDeadLine, Math.Max(0, started), StringComparison.Ordinal) >= 0;
+    }
+
+    // What Orleans' MembershipTableManager logs when it learns its silo was voted dead, just before it stops.
+    private const string DeclaredDeadLine = "I have been told I am dead";
+    private const int LogTailBytes = 256 * 1024;
 
     /// <summary>The status of every node the demo believes is running (a silo that stopped by itself is
     /// started again first, see <see cref="RestartSelfStopped"/>).</summary>
