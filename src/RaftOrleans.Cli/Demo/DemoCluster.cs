@@ -73,7 +73,15 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
                     // It exited by itself in the meantime.
                 }
             }
-            launcher.Start(node);
+            try
+            {
+                launcher.Start(node);
+            }
+            catch (LauncherException e)
+            {
+                // A silo just killed leaves its ports in TIME_WAIT for a while: the next status read tries again.
+                output.WriteLine($"--> {node} cannot start yet ({e.Message}); trying again at the next status read");
+            }
         }
     }
 
