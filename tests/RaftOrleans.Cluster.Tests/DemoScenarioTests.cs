@@ -94,11 +94,15 @@ public sealed class DemoScenarioTests
         var partner = cluster.Nodes.First(n => n != leader);
         var others = cluster.Nodes.Where(n => n != leader && n != partner).ToArray();
 
-        foreach (var node in others) await cluster.KillAsync(node);
+        // Cut off first and crash after: the commands must reach the leader within its check-quorum window,
+        // and three crashes one after another can outlast it on a busy machine.
+        await cluster.SetFaultsAsync(t => t.WithPartition([[leader, partner], others]));
         var stranded = await StrandCommandsAsync(cluster, leader, committed, "uncommitted");
         // Replicated to two, the leader and its partner, which is all the old term's entries will ever reach.
         await Poll.UntilAsync(() => cluster.Node(partner).GetStatus(), s => s.LastLogIndex == stranded.LastIndex,
             TimeSpan.FromSeconds(5), $"{partner} to hold the uncommitted entries up to {stranded.LastIndex}", s => ClusterViews.Describe([s]));
+        foreach (var node in others) await cluster.KillAsync(node);
+        await ReachAsync(() => cluster.SetFaultsAsync(_ => NetworkFaultTable.None, [leader, partner]));
 
         await cluster.KillAsync(leader);
         await cluster.KillAsync(partner);

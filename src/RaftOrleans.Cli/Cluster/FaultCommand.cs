@@ -44,39 +44,18 @@ public static class FaultCommand
             CheckOnEmptyTable(edit);
 
             await using var client = await ClusterClientFactory.ConnectAsync(cluster.ClientSettings());
-            var held = await Task.WhenAll(nodes.Select(node => TryAsync(node, g => g.Get(), client.Client, timeout)));
-            var answered = held.Where(h => h.Table is not null).ToArray();
-            if (answered.Length == 0)
-            {
-                await error.WriteLineAsync($"raftctl {verb}: no node answered: {string.Join("; ", held.Select(h => $"{h.Node}: {h.Error}"))}");
-                return 3;
-            }
-
-            var newest = answered.Select(h => h.Table!).MaxBy(t => t.Version)!;
             if (edit is null)
             {
+                var held = await ReadAllAsync(client.Client, nodes, timeout);
+                if (held.All(h => h.Table is null)) return await NoNodeAnsweredAsync(verb, held, error);
                 WriteView(output, held, arguments.Has("--json"));
                 return 0;
             }
 
-            NetworkFaultTable next;
-            try
-            {
-                // Wall-clock versions keep a later command newer even if this console missed the newest table.
-                next = edit(newest) with { Version = Math.Max(newest.Version + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) };
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException(e.Message);
-            }
-
-            var set = await Task.WhenAll(nodes.Select(node => TryAsync(node, g => g.Set(next), client.Client, timeout)));
-            await output.WriteLineAsync($"network faults v{next.Version}: {next.Summary}");
-            var missed = set.Where(s => s.Table is null).ToArray();
-            await output.WriteLineAsync($"set on {string.Join(",", set.Where(s => s.Table is not null).Select(s => s.Node))}");
-            foreach (var miss in missed)
-                await output.WriteLineAsync($"{miss.Node} not reached ({miss.Error}); it takes the table from its peers when it is back");
-            return missed.Length == set.Length ? 3 : 0;
+            var applied = await ApplyAsync(client.Client, nodes, edit, timeout);
+            if (applied.Table is null) return await NoNodeAnsweredAsync(verb, applied.Nodes, error);
+            await applied.WriteAsync(output);
+            return applied.Nodes.All(n => n.Table is null) ? 3 : 0;
         }
         catch (UsageException e)
         {
@@ -89,6 +68,54 @@ public static class FaultCommand
             await error.WriteLineAsync($"raftctl {verb}: {e.Message}");
             return 3;
         }
+    }
+
+    /// <summary>What an edit did: the table set (null when no node answered the read), and each node's answer
+    /// to the set (or to the read, when none answered).</summary>
+    public sealed record Applied(NetworkFaultTable? Table, IReadOnlyList<Held> Nodes)
+    {
+        public async Task WriteAsync(TextWriter output)
+        {
+            if (Table is null) return;
+            await output.WriteLineAsync($"network faults v{Table.Version}: {Table.Summary}");
+            await output.WriteLineAsync($"set on {string.Join(",", Nodes.Where(s => s.Table is not null).Select(s => s.Node))}");
+            foreach (var miss in Nodes.Where(s => s.Table is null))
+                await output.WriteLineAsync($"{miss.Node} not reached ({miss.Error}); it takes the table from its peers when it is back");
+        }
+    }
+
+    /// <summary>Reads the newest table any of <paramref name="nodes"/> holds, applies <paramref name="edit"/>
+    /// and sets the result on all of them at once, through a client the caller already has (the demo sets a
+    /// partition through the client it is about to send commands with, so nothing slow comes between).</summary>
+    public static async Task<Applied> ApplyAsync(IClusterClient client, IReadOnlyList<string> nodes,
+        Func<NetworkFaultTable, NetworkFaultTable> edit, TimeSpan timeout)
+    {
+        var held = await ReadAllAsync(client, nodes, timeout);
+        var answered = held.Where(h => h.Table is not null).ToArray();
+        if (answered.Length == 0) return new Applied(null, held);
+        var newest = answered.Select(h => h.Table!).MaxBy(t => t.Version)!;
+        NetworkFaultTable next;
+        try
+        {
+            // Wall-clock versions keep a later command newer even if this console missed the newest table.
+            next = edit(newest) with { Version = Math.Max(newest.Version + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) };
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        var set = await Task.WhenAll(nodes.Select(node => TryAsync(node, g => g.Set(next), client, timeout)));
+        return new Applied(next, set);
+    }
+
+    private static Task<Held[]> ReadAllAsync(IClusterClient client, IReadOnlyList<string> nodes, TimeSpan timeout) =>
+        Task.WhenAll(nodes.Select(node => TryAsync(node, g => g.Get(), client, timeout)));
+
+    private static async Task<int> NoNodeAnsweredAsync(string verb, IReadOnlyList<Held> held, TextWriter error)
+    {
+        await error.WriteLineAsync($"raftctl {verb}: no node answered: {string.Join("; ", held.Select(h => $"{h.Node}: {h.Error}"))}");
+        return 3;
     }
 
     private static Func<NetworkFaultTable, NetworkFaultTable> ParseEdit(string verb, CommandArguments arguments, IReadOnlyList<string> nodes)
@@ -172,7 +199,7 @@ public static class FaultCommand
         return (int)Math.Round(value * scale);
     }
 
-    private sealed record Held(string Node, NetworkFaultTable? Table, string? Error);
+    public sealed record Held(string Node, NetworkFaultTable? Table, string? Error);
 
     private static async Task<Held> TryAsync(string node, Func<INetworkFaultsGrain, Task<NetworkFaultTable>> call, IClusterClient client, TimeSpan timeout)
     {

@@ -6,12 +6,15 @@ namespace RaftOrleans.Cli.Cluster;
 /// launcher can exit and a Ctrl-C in the terminal does not reach it), its output appended to its log file.</summary>
 public static class SiloProcess
 {
+    /// <summary>Begins the line written to a silo's log before each start: what follows it is that run's.</summary>
+    public const string StartLinePrefix = "--- raftctl: starting ";
+
     public static int Start(ClusterState cluster, NodeState node, string repositoryRoot)
     {
         Directory.CreateDirectory(cluster.LogDirectory);
         Directory.CreateDirectory(cluster.DataDirectory);
         var log = cluster.LogFile(node.Node);
-        File.AppendAllText(log, $"--- raftctl: starting {node.Node} at {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC ---{Environment.NewLine}");
+        File.AppendAllText(log, $"{StartLinePrefix}{node.Node} at {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC ---{Environment.NewLine}");
 
         // setsid gives the silo its own session; sh redirects its output and then becomes the silo (exec),
         // so the pid we get is the silo's own.

@@ -47,9 +47,64 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         return code == 0;
     }
 
-    /// <summary>The status of every node the demo believes is running.</summary>
+    /// <summary>
+    /// Starts again every node the demo believes is running whose silo was declared dead by Orleans'
+    /// membership. With the fast failure detection the silos use (a missed probe costs 1 s), a silo starved of
+    /// CPU is voted dead, and stops itself; on a busy machine this happens to a silo that is just starting.
+    /// Its exit can take long (its gateway already refuses connections), so it is killed rather than waited
+    /// for. That is no step of a scenario: the node restarts from its storage, as a crashed node would.
+    /// </summary>
+    private void RestartSelfStopped()
+    {
+        var state = launcher.State;
+        foreach (var node in _up.ToList())
+        {
+            var running = SiloProcess.IsRunning(state, state.Node(node));
+            if (running && !DeclaredDeadSinceStart(state.LogFile(node))) continue;
+            output.WriteLine($"--> {node} was declared dead by Orleans' membership (starved of CPU?) and stops itself; starting it again");
+            if (running)
+            {
+                try
+                {
+                    launcher.Kill(node);
+                }
+                catch (LauncherException)
+                {
+                    // It exited by itself in the meantime.
+                }
+            }
+            try
+            {
+                launcher.Start(node);
+            }
+            catch (LauncherException e)
+            {
+                // A silo just killed leaves its ports in TIME_WAIT for a while: the next status read tries again.
+                output.WriteLine($"--> {node} cannot start yet ({e.Message}); trying again at the next status read");
+            }
+        }
+    }
+
+    /// <summary>Whether the silo's log, since the launcher's last start line, says membership declared it dead.</summary>
+    private static bool DeclaredDeadSinceStart(string logFile)
+    {
+        if (!File.Exists(logFile)) return false;
+        using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Max(0, stream.Length - LogTailBytes), SeekOrigin.Begin);
+        var tail = new StreamReader(stream).ReadToEnd();
+        var started = tail.LastIndexOf(SiloProcess.StartLinePrefix, StringComparison.Ordinal);
+        return tail.IndexOf(DeclaredDeadLine, Math.Max(0, started), StringComparison.Ordinal) >= 0;
+    }
+
+    // What Orleans' MembershipTableManager logs when it learns its silo was voted dead, just before it stops.
+    private const string DeclaredDeadLine = "I have been told I am dead";
+    private const int LogTailBytes = 256 * 1024;
+
+    /// <summary>The status of every node the demo believes is running (a silo that stopped by itself is
+    /// started again first, see <see cref="RestartSelfStopped"/>).</summary>
     public async Task<IReadOnlyList<NodeStatusRow>> StatusAsync()
     {
+        RestartSelfStopped();
         var endpoints = launcher.State.Endpoints();
         var running = endpoints with { Nodes = endpoints.Nodes.Where(n => _up.Contains(n.Node)).ToArray() };
         return running.Nodes.Count == 0 ? [] : await NodeStatusReader.ReadAsync(running, StatusTimeout, cancellation);
@@ -107,45 +162,92 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
     }
 
     /// <summary>Submits <paramref name="count"/> puts to <paramref name="leader"/> at once, each with
-    /// <paramref name="limit"/>; returns how many were applied and how many have an unknown outcome.
-    /// <paramref name="justBefore"/> (say, crashing the other nodes) runs once the client is connected, right
-    /// before the puts leave: a leader that lost its majority steps down after about an election timeout
-    /// (check-quorum), so commands meant to reach such a leader must not wait for a client to connect.</summary>
-    public async Task<(int Applied, int Unknown)> SubmitAsync(string leader, int count, TimeSpan limit, Action? justBefore = null)
+    /// <paramref name="limit"/>.</summary>
+    public async Task<SubmitOutcome> SubmitAsync(string leader, int count, TimeSpan limit)
     {
-        var endpoints = launcher.State.Endpoints();
-        var settings = (endpoints with { Nodes = endpoints.Nodes.Where(n => n.Node == leader).ToArray() }).ClientSettings();
-        await using var client = await ClusterClientFactory.ConnectAsync(settings, cancellation);
-        var grain = client.Client.GetGrain<IRaftNodeGrain>(leader);
-        justBefore?.Invoke();
-        var applied = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => ProposeOneAsync(grain, limit)));
-        return (applied.Count(a => a), applied.Count(a => !a));
+        await using var client = await ConnectToAsync(leader);
+        return await ProposeAllAsync(client.Client.GetGrain<IRaftNodeGrain>(leader), count, limit);
     }
 
-    /// <summary>True when applied; false when the outcome is unknown (no answer in time, or refused).</summary>
-    private async Task<bool> ProposeOneAsync(IRaftNodeGrain grain, TimeSpan limit)
+    /// <summary>
+    /// Cuts <paramref name="minority"/> (the leader among them) off from <paramref name="majority"/> and hands the
+    /// leader <paramref name="count"/> puts at once. A leader that lost its majority leads on only until its
+    /// next check-quorum (one to two election timeouts), so nothing slow may come between the cut and the
+    /// puts: the client is connected and has reached the leader before the cut, the cut goes through that same
+    /// client, and crashes, if any, come after (a crash costs a process signal and a wait for the exit each,
+    /// more than that window on a busy machine). Whether the puts were in time shows in the outcome: a leader
+    /// that had stepped down refuses them.
+    /// </summary>
+    public async Task<SubmitOutcome> CutOffAndSubmitAsync(string leader, IReadOnlyList<string> minority, IReadOnlyList<string> majority,
+        int count, TimeSpan limit)
+    {
+        await using var client = await ConnectToAsync(leader);
+        var grain = client.Client.GetGrain<IRaftNodeGrain>(leader);
+        try
+        {
+            await grain.GetStatus().WaitAsync(limit, cancellation);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            // Only a warm-up: whether the leader took the puts shows in their outcome.
+        }
+        var cut = await FaultCommand.ApplyAsync(client.Client, AllNodes, t => t.WithPartition([minority, majority]), limit);
+        var outcome = await ProposeAllAsync(grain, count, limit);
+        await cut.WriteAsync(output);
+        return outcome;
+    }
+
+    private async Task<ConnectedClusterClient> ConnectToAsync(string node)
+    {
+        var endpoints = launcher.State.Endpoints();
+        var settings = (endpoints with { Nodes = endpoints.Nodes.Where(n => n.Node == node).ToArray() }).ClientSettings();
+        return await ClusterClientFactory.ConnectAsync(settings, cancellation);
+    }
+
+    private async Task<SubmitOutcome> ProposeAllAsync(IRaftNodeGrain grain, int count, TimeSpan limit)
+    {
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => ProposeOneAsync(grain, limit)));
+        return new SubmitOutcome(outcomes.Count(o => o == Outcome.Applied), outcomes.Count(o => o == Outcome.Unknown),
+            outcomes.Count(o => o == Outcome.Refused));
+    }
+
+    private enum Outcome { Applied, Unknown, Refused }
+
+    /// <summary>Unknown: no answer in time, or the leader's own Unknown (appended, not committed). Refused:
+    /// nothing was appended (not the leader, busy, stopping) or the entry was already overwritten.</summary>
+    private async Task<Outcome> ProposeOneAsync(IRaftNodeGrain grain, TimeSpan limit)
     {
         var number = Interlocked.Increment(ref _commandCounter);
         var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation($"demo-{number}", $"value-{number}")));
         try
         {
             var reply = await grain.Propose(command).WaitAsync(limit, cancellation);
-            return reply.Status == ProposeStatus.Applied;
+            return reply.Status switch
+            {
+                ProposeStatus.Applied => Outcome.Applied,
+                ProposeStatus.Unknown => Outcome.Unknown,
+                _ => Outcome.Refused,
+            };
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
         {
-            return false;
+            return Outcome.Unknown;
         }
     }
 
     /// <summary>The committed log of <paramref name="node"/> from <paramref name="fromIndex"/>, as (index, term).</summary>
     public async Task<IReadOnlyList<(long Index, long Term)>> LogTermsAsync(string node, long fromIndex, int count)
     {
-        var endpoints = launcher.State.Endpoints();
-        var settings = (endpoints with { Nodes = endpoints.Nodes.Where(n => n.Node == node).ToArray() }).ClientSettings();
-        await using var client = await ClusterClientFactory.ConnectAsync(settings, cancellation);
+        await using var client = await ConnectToAsync(node);
         var entries = await client.Client.GetGrain<IRaftNodeGrain>(node).ReadCommittedLog(fromIndex, count)
             .WaitAsync(TimeSpan.FromSeconds(5), cancellation);
         return entries.Select(e => (e.Index, e.Term)).ToList();
     }
+}
+
+/// <summary>What became of commands handed to a leader: applied, outcome unknown (may still apply), or
+/// refused (certainly not applied).</summary>
+public sealed record SubmitOutcome(int Applied, int Unknown, int Refused)
+{
+    public override string ToString() => $"{Applied} applied, {Unknown} unknown, {Refused} refused";
 }

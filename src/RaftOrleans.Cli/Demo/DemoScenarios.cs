@@ -11,6 +11,8 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
     private static readonly TimeSpan ElectionLimit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(5);
+    // Commands that cannot commit: how long to wait before calling their outcome unknown.
+    private static readonly TimeSpan StrandLimit = TimeSpan.FromSeconds(2);
     private readonly List<DemoStep> _steps = new();
     private string _scenario = "";
 
@@ -77,13 +79,13 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         if (leader is null) return;
 
         Narrate("submit 5 commands");
-        var (applied, _) = await cluster.SubmitAsync(leader.Node, 5, CommandLimit);
+        var applied = (await cluster.SubmitAsync(leader.Node, 5, CommandLimit)).Applied;
         await Check("submit 5", "5 applied", $"{applied} applied", applied == 5);
 
         var followers = cluster.Up.Where(n => n != leader.Node).Take(2).ToArray();
         Narrate($"crash two followers ({string.Join(", ", followers)}), submit 5 more: three of five still commit");
         foreach (var node in followers) cluster.Kill(node);
-        (applied, _) = await cluster.SubmitAsync(leader.Node, 5, CommandLimit);
+        applied = (await cluster.SubmitAsync(leader.Node, 5, CommandLimit)).Applied;
         await Check($"crash {string.Join(", ", followers)}; submit 5", "5 applied", $"{applied} applied", applied == 5);
 
         Narrate($"restart {string.Join(", ", followers)}: the leader sends them what they missed");
@@ -97,19 +99,16 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
     public async Task LogConflictsAsync()
     {
         Begin("Log conflicts");
-        var leader = await AllUpWithLeaderAsync("all five up");
-        if (leader is null) return;
-        var partner = cluster.Up.First(n => n != leader.Node);
-        var others = cluster.Up.Where(n => n != leader.Node && n != partner).ToArray();
-        Narrate($"crash all but the leader {leader.Node} and {partner}");
-        Narrate("submit 3 commands at once: replicated to two nodes, not committed");
-        var (applied, unknown) = await cluster.SubmitAsync(leader.Node, 3, TimeSpan.FromSeconds(2),
-            justBefore: () => { foreach (var node in others) cluster.Kill(node); });
-        var before = (await cluster.StatusAsync()).First(r => r.Node == leader.Node).Status;
+        var stranding = await StrandAsync(3);
+        if (stranding is null) return;
+        var (leader, partner, others, before) = (stranding.Leader, stranding.Partner, stranding.Others, stranding.After);
         await Check("submit 3 to a minority", "none applied; the client reports an unknown outcome",
-            $"{applied} applied, {unknown} unknown; leader commit {before?.CommitIndex}, last {before?.LastLogIndex}",
-            applied == 0 && unknown == 3 && before is not null && before.LastLogIndex > before.CommitIndex);
-        if (before is null) return;
+            $"{stranding.Outcome}; leader commit {before.CommitIndex}, last {before.LastLogIndex}{stranding.Retries}",
+            stranding.Outcome.Applied == 0 && stranding.Outcome.Unknown == 3 && before.LastLogIndex > before.CommitIndex);
+
+        Narrate($"crash {string.Join(", ", others)} while still cut off, then heal the network: the entries stay on {leader.Node} and {partner} alone");
+        foreach (var node in others) cluster.Kill(node);
+        await cluster.FaultAsync("heal");
 
         Narrate($"crash {leader.Node} and {partner}, restart {string.Join(", ", others)}");
         cluster.Kill(leader.Node);
@@ -121,7 +120,7 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         if (fresh is null) return;
 
         Narrate("submit 3 commands: they commit");
-        (applied, _) = await cluster.SubmitAsync(fresh.Node, 3, CommandLimit);
+        var applied = (await cluster.SubmitAsync(fresh.Node, 3, CommandLimit)).Applied;
         await Check("submit 3 to the majority", "3 applied", $"{applied} applied", applied == 3);
 
         Narrate($"restart {leader.Node} and {partner}: their uncommitted entries give way to the new leader's log");
@@ -155,33 +154,29 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
     {
         Begin("Partition");
         foreach (var node in DemoCluster.AllNodes.Except(cluster.Up).ToList()) cluster.Start(node);
-        var old = await AllUpWithLeaderAsync("all five up");
-        if (old is null) return;
-        var partner = cluster.Up.First(n => n != old.Node);
-        var minority = new[] { old.Node, partner };
-        var majority = cluster.Up.Except(minority).ToArray();
-        Narrate($"cut the leader {old.Node} and {partner} off from {string.Join(", ", majority)}");
-        await cluster.FaultAsync("partition", string.Join(",", minority), string.Join(",", majority));
-
-        Narrate($"submit 2 commands to {old.Node}: a leader in a minority cannot commit");
-        var (applied, _) = await cluster.SubmitAsync(old.Node, 2, TimeSpan.FromSeconds(2));
-        var stranded = (await cluster.StatusAsync()).First(r => r.Node == old.Node).Status;
-        await Check("submit to the minority", "nothing applied", $"{applied} applied", applied == 0);
+        var stranding = await StrandAsync(2);
+        if (stranding is null) return;
+        var (old, stranded) = (stranding.Leader, stranding.After);
+        var minority = new[] { old.Node, stranding.Partner };
+        var majority = stranding.Others;
+        await Check("submit to the minority", $"none applied; {old.Node} holds them uncommitted",
+            $"{stranding.Outcome}; {old.Node} commit {stranded.CommitIndex}, last {stranded.LastLogIndex}{stranding.Retries}",
+            stranding.Outcome.Applied == 0 && stranding.Outcome.Refused == 0 && stranded.LastLogIndex > stranded.CommitIndex);
 
         var fresh = await cluster.WaitForLeaderAsync(ElectionLimit, l => majority.Contains(l.Node));
         await Check("partition", "the majority elects a new leader",
             fresh is null ? "no leader" : $"{fresh.Node} leads in term {fresh.Term}", fresh is not null);
         if (fresh is null) return;
         Narrate($"submit 3 commands to {fresh.Node}");
-        (applied, _) = await cluster.SubmitAsync(fresh.Node, 3, CommandLimit);
+        var applied = (await cluster.SubmitAsync(fresh.Node, 3, CommandLimit)).Applied;
         await Check("submit to the majority", "3 applied", $"{applied} applied", applied == 3);
 
         Narrate("heal the network: the old leader steps down and takes the new leader's log");
         await cluster.FaultAsync("heal");
         var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, fresh.Node, minority), ElectionLimit);
         var observed = $"{old.Node} is {(await cluster.StatusAsync()).First(r => r.Node == old.Node).Status?.Role ?? "unreachable"}";
-        var replaced = caughtUp;
-        if (caughtUp && stranded is not null && stranded.LastLogIndex > stranded.CommitIndex)
+        var replaced = caughtUp && stranded.LastLogIndex > stranded.CommitIndex;
+        if (replaced)
         {
             var from = stranded.CommitIndex + 1;
             var count = (int)(stranded.LastLogIndex - stranded.CommitIndex);
@@ -203,6 +198,54 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
             after is null ? "no leader" : $"{after.Node} leads in term {after.Term}", after?.Node == fresh.Node && after.Term == termBefore);
     }
 
+    private const int StrandAttempts = 3;
+
+    /// <summary>A leader, cut off with <see cref="Partner"/> from <see cref="Others"/>, that was handed commands
+    /// it appended but cannot commit; <see cref="After"/> is its status once the commands' limit ran out.</summary>
+    private sealed record Stranding(Contracts.NodeStatus Leader, string Partner, string[] Others, SubmitOutcome Outcome,
+        Contracts.NodeStatus After, int Attempt)
+    {
+        public string Retries => Attempt == 1 ? "" : $" (attempt {Attempt} of {StrandAttempts})";
+    }
+
+    /// <summary>
+    /// With all five up, cuts the leader and one partner off from the other three and hands the leader
+    /// <paramref name="count"/> commands at once (see <see cref="DemoCluster.CutOffAndSubmitAsync"/>). On a
+    /// machine busy enough that the leader's check-quorum ran before the commands reached it, the leader refuses
+    /// them: nothing was stranded, so the network is healed and the step begins again with whoever leads then,
+    /// up to <see cref="StrandAttempts"/> times. Null when the five do not settle on a leader.
+    /// </summary>
+    private async Task<Stranding?> StrandAsync(int count)
+    {
+        var leader = await AllUpWithLeaderAsync("all five up");
+        if (leader is null) return null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var partner = cluster.Up.First(n => n != leader.Node);
+            var others = cluster.Up.Where(n => n != leader.Node && n != partner).ToArray();
+            Narrate($"cut the leader {leader.Node} and {partner} off from {string.Join(", ", others)}: " +
+                    "the leader lost its majority but does not know it yet");
+            Narrate($"submit {count} commands to {leader.Node} at once: replicated to two nodes, not committed");
+            var outcome = await cluster.CutOffAndSubmitAsync(leader.Node, [leader.Node, partner], others, count, StrandLimit);
+            var after = (await cluster.StatusAsync()).First(r => r.Node == leader.Node).Status;
+            if (after is not null && (outcome.Refused == 0 || attempt == StrandAttempts))
+                return new Stranding(leader, partner, others, outcome, after, attempt);
+
+            Narrate(after is null
+                ? $"{leader.Node} answered no status call; heal and try again"
+                : $"{leader.Node} answered {outcome}: it had stepped down (check-quorum) before the commands reached it; heal and try again");
+            await cluster.FaultAsync("heal");
+            var next = attempt < StrandAttempts ? await WaitForFiveAndLeaderAsync() : null;
+            if (next is null)
+            {
+                await Check("cut off a leader and submit", "the leader appends the commands",
+                    $"attempt {attempt}: {outcome}; {(after is null ? $"{leader.Node} unreachable" : "")} then no leader all five follow", false);
+                return null;
+            }
+            leader = next;
+        }
+    }
+
     /// <summary>The closing table: one row per step, expected and observed.</summary>
     public void WriteSummary()
     {
@@ -222,12 +265,19 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
 
     private async Task<Contracts.NodeStatus?> AllUpWithLeaderAsync(string step)
     {
+        var leader = await WaitForFiveAndLeaderAsync();
+        var now = leader ?? DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority);
+        await Check(step, "five nodes follow one leader", now is null ? "no leader" : $"{now.Node} leads in term {now.Term}",
+            leader is not null);
+        return leader;
+    }
+
+    /// <summary>The leader all five running nodes follow, or null at the deadline.</summary>
+    private async Task<Contracts.NodeStatus?> WaitForFiveAndLeaderAsync()
+    {
         var ok = await cluster.WaitUntilAsync(rows => rows.Count == 5 && rows.All(r => r.Reachable) &&
                                                       DemoCluster.LeaderOf(rows, 5) is not null, ElectionLimit);
-        var leader = DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority);
-        await Check(step, "five nodes follow one leader", leader is null ? "no leader" : $"{leader.Node} leads in term {leader.Term}",
-            ok && leader is not null);
-        return ok ? leader : null;
+        return ok ? DemoCluster.LeaderOf(await cluster.StatusAsync(), cluster.Majority) : null;
     }
 
     private static bool CaughtUp(IReadOnlyList<NodeStatusRow> rows, string leader, IEnumerable<string> nodes)

@@ -13,10 +13,13 @@ public static class ClusterClientFactory
     /// <summary>Connects, or throws <see cref="ClusterUnreachableException"/> once
     /// <see cref="ClusterClientSettings.ConnectTimeout"/> has passed.</summary>
     /// <param name="configureLogging">Optional: where the client's own log goes (default: nowhere).</param>
+    /// <param name="onGatewaySocketOpen">Optional: called each time a TCP connection to a gateway is open, before
+    /// Orleans' handshake on it (a frozen silo accepts the connection but never answers the handshake).</param>
     public static async Task<ConnectedClusterClient> ConnectAsync(
         ClusterClientSettings settings,
         CancellationToken cancellationToken = default,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null,
+        Action? onGatewaySocketOpen = null)
     {
         if (settings.Clustering is null && settings.Gateways.Count == 0)
         {
@@ -58,6 +61,15 @@ public static class ClusterClientFactory
             client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = settings.ResponseTimeout);
             client.Configure<GatewayOptions>(options => options.GatewayListRefreshPeriod = settings.GatewayListRefreshPeriod);
             client.Configure<ConnectionOptions>(options => options.OpenConnectionTimeout = settings.OpenConnectionTimeout);
+            if (onGatewaySocketOpen is not null)
+            {
+                // Connection middleware runs once the socket is open and before the handshake that follows it.
+                client.Configure<ClientConnectionOptions>(options => options.ConfigureConnection(connection => connection.Use(next => context =>
+                {
+                    onGatewaySocketOpen();
+                    return next(context);
+                })));
+            }
         });
 
         var host = builder.Build();

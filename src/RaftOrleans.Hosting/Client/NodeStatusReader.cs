@@ -18,6 +18,10 @@ public static class NodeStatusReader
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long an open gateway connection may go without Orleans' handshake before the node counts as
+    /// frozen (see <see cref="ConnectPace"/>): half the per-node limit, so 750 ms by default.</summary>
+    private static TimeSpan QuietPeriod(TimeSpan timeout) => timeout / 2;
+
     /// <summary>Each node through a client of its own whose only gateway is the node's own silo: a row says
     /// exactly whether silo nX answers. (One shared client would route a healthy node's call through
     /// whichever gateway Orleans picks for that grain, possibly a frozen silo that still accepts TCP.)
@@ -56,14 +60,15 @@ public static class NodeStatusReader
         }
 
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var connecting = ClusterClientFactory.ConnectAsync(settings, abandon.Token);
-        var paceRunsOut = pace.GraceAfterFirstConnectAsync(timeout, abandon.Token);
+        var socketOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connecting = ClusterClientFactory.ConnectAsync(settings, abandon.Token, onGatewaySocketOpen: () => socketOpen.TrySetResult());
+        var paceRunsOut = pace.HandshakeOverdueAsync(socketOpen.Task, QuietPeriod(timeout), abandon.Token);
         if (await Task.WhenAny(connecting, paceRunsOut) != connecting)
         {
             abandon.Cancel();
             StopWhenDone(connecting);
             return new NodeStatusRow(node.Node, null,
-                $"gateway {node.Gateway} accepts connections but Orleans did not answer within {timeout.TotalMilliseconds:0} ms of the other nodes (frozen?)");
+                $"gateway {node.Gateway} accepts connections but did not answer Orleans' handshake within {QuietPeriod(timeout).TotalMilliseconds:0} ms, while the other nodes did (frozen?)");
         }
 
         ConnectedClusterClient client;
@@ -83,7 +88,9 @@ public static class NodeStatusReader
         pace.Connected();
         try
         {
-            return await ReadOneAsync(client.Client, node.Node, timeout, cancellationToken);
+            var row = await ReadOneAsync(client.Client, node.Node, timeout, cancellationToken);
+            pace.Progressed();
+            return row;
         }
         finally
         {
@@ -100,23 +107,40 @@ public static class NodeStatusReader
             TaskScheduler.Default);
 
     /// <summary>
-    /// Starting an Orleans client costs seconds on a cold, busy machine (host build, JIT), and the same for
-    /// every node's client, since they start together in one process. So an absolute limit on the connect
-    /// must be generous, and a frozen silo would cost it in full. Instead, the first client to connect shows
-    /// what starting costs here and now; a node that still has not answered its handshake
-    /// <c>grace</c> later is frozen, not slow. When no node connects at all (every silo frozen), the
-    /// cluster's connect limit still ends the wait.
+    /// Starting an Orleans client costs seconds on a cold, busy machine (host build, JIT), so an absolute limit
+    /// on a connect must be generous, and a frozen silo would cost it in full. What tells frozen from slow is
+    /// the handshake: a frozen silo accepts TCP (the kernel completes the connection for a stopped process)
+    /// and never answers Orleans' handshake on it, while a running one answers within moments, on a loaded
+    /// machine too, as the other nodes show. So a node counts as frozen once its client has the socket open
+    /// (this process has done its own slow part) and <c>quiet</c> has passed since then with no answer, and
+    /// with no other node connecting or answering meanwhile (which would show this process or this machine
+    /// still busy). Until some other node has connected there is no such evidence, and the cluster's connect
+    /// limit ends the wait (every silo frozen).
     /// </summary>
     private sealed class ConnectPace
     {
         private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _lastProgress = Stopwatch.GetTimestamp();
 
-        public void Connected() => _firstConnect.TrySetResult();
+        /// <summary>A node connected or answered.</summary>
+        public void Progressed() => Interlocked.Exchange(ref _lastProgress, Stopwatch.GetTimestamp());
 
-        public async Task GraceAfterFirstConnectAsync(TimeSpan grace, CancellationToken cancellationToken)
+        public void Connected()
         {
-            await _firstConnect.Task.WaitAsync(cancellationToken);
-            await Task.Delay(grace, cancellationToken);
+            Progressed();
+            _firstConnect.TrySetResult();
+        }
+
+        /// <summary>Completes when the handshake on <paramref name="socketOpen"/>'s connection is overdue.</summary>
+        public async Task HandshakeOverdueAsync(Task socketOpen, TimeSpan quiet, CancellationToken cancellationToken)
+        {
+            await Task.WhenAll(socketOpen, _firstConnect.Task).WaitAsync(cancellationToken);
+            var opened = Stopwatch.GetTimestamp();
+            for (var waited = TimeSpan.Zero; waited < quiet;
+                 waited = Stopwatch.GetElapsedTime(Math.Max(opened, Interlocked.Read(ref _lastProgress))))
+            {
+                await Task.Delay(quiet - waited, cancellationToken);
+            }
         }
     }
 
