@@ -235,13 +235,30 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         }
     }
 
-    /// <summary>The committed log of <paramref name="node"/> from <paramref name="fromIndex"/>, as (index, term).</summary>
+    /// <summary>The committed log of <paramref name="node"/> from <paramref name="fromIndex"/>, as (index, term).
+    /// A node that cannot be read (restarting, declared dead, an answer the client could not decode) is asked
+    /// again a few times; after that the log is reported empty, so the step fails with what was seen instead
+    /// of the demo stopping.</summary>
     public async Task<IReadOnlyList<(long Index, long Term)>> LogTermsAsync(string node, long fromIndex, int count)
     {
-        await using var client = await ConnectToAsync(node);
-        var entries = await client.Client.GetGrain<IRaftNodeGrain>(node).ReadCommittedLog(fromIndex, count)
-            .WaitAsync(TimeSpan.FromSeconds(5), cancellation);
-        return entries.Select(e => (e.Index, e.Term)).ToList();
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var client = await ConnectToAsync(node);
+                var entries = await client.Client.GetGrain<IRaftNodeGrain>(node).ReadCommittedLog(fromIndex, count)
+                    .WaitAsync(TimeSpan.FromSeconds(5), cancellation);
+                return entries.Select(e => (e.Index, e.Term)).ToList();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+            {
+                output.WriteLine($"--> could not read {node}'s log ({e.GetType().Name}: {e.Message})" +
+                                 (attempt < attempts ? "; asking again" : "; counting it as empty"));
+                if (attempt == attempts) return [];
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
+            }
+        }
     }
 }
 
