@@ -281,28 +281,9 @@ public sealed class SimCluster
                 return;
             }
             foreach (var message in ready.Messages) Send(message);
-            if (ready.Snapshot is { } snapshot)
-            {
-                node.RestoreSnapshot(snapshot);
-                SnapshotsInstalled++;
-                Checker.OnSnapshotRestored(node.Id, node.Incarnation, snapshot.Index, node.StateMachine.Digest);
-                Log($"{node.Id} installed a snapshot at index {snapshot.Index}{(ready.LogDiscarded ? ", discarding its log" : "")}");
-            }
-            foreach (var entry in ready.CommittedEntries)
-            {
-                Checker.OnApplied(node.Id, node.Incarnation, entry);
-                node.Apply(entry);
-                Checker.OnStateDigest(node.Id, entry.Index, node.StateMachine.Digest);
-            }
-            foreach (var read in ready.ReadStates) CheckRead(node, read);
+            Apply(node, ready);
             raft.Advance(ready);
-            if (TakeSnapshots && raft.SnapshotDue)
-            {
-                node.TakeSnapshot();
-                SnapshotsTaken++;
-            }
-            if (ready.SoftState is { } soft) ReportRoleChange(node, soft);
-            Checker.Observe(node.View());
+            AfterAdvance(node, raft, ready);
         }
     }
 
@@ -314,29 +295,10 @@ public sealed class SimCluster
         {
             var ready = raft.GetReady();
             foreach (var message in ready.ImmediateMessages) Send(message);
-            if (ready.Snapshot is { } snapshot)
-            {
-                node.RestoreSnapshot(snapshot);
-                SnapshotsInstalled++;
-                Checker.OnSnapshotRestored(node.Id, node.Incarnation, snapshot.Index, node.StateMachine.Digest);
-                Log($"{node.Id} installed a snapshot at index {snapshot.Index}{(ready.LogDiscarded ? ", discarding its log" : "")}");
-            }
-            foreach (var entry in ready.CommittedEntries)
-            {
-                Checker.OnApplied(node.Id, node.Incarnation, entry);
-                node.Apply(entry);
-                Checker.OnStateDigest(node.Id, entry.Index, node.StateMachine.Digest);
-            }
-            foreach (var read in ready.ReadStates) CheckRead(node, read);
+            Apply(node, ready);
             raft.AdvanceWhileWriting(ready);
             node.PendingWrites.Enqueue((ready, Time + _random.Next(0, MaxWriteDelayTicks + 1)));
-            if (TakeSnapshots && raft.SnapshotDue)
-            {
-                node.TakeSnapshot();
-                SnapshotsTaken++;
-            }
-            if (ready.SoftState is { } soft) ReportRoleChange(node, soft);
-            Checker.Observe(node.View());
+            AfterAdvance(node, raft, ready);
         }
         while (HasDueWrite(node))
         {
@@ -359,6 +321,37 @@ public sealed class SimCluster
             foreach (var message in written.MessagesAfterWrite) Send(message);
             Checker.Observe(node.View());
         }
+    }
+
+    /// <summary>The apply step of both contracts: a received snapshot first, then committed entries, then reads.</summary>
+    private void Apply(SimNode node, Ready ready)
+    {
+        if (ready.Snapshot is { } snapshot)
+        {
+            node.RestoreSnapshot(snapshot);
+            SnapshotsInstalled++;
+            Checker.OnSnapshotRestored(node.Id, node.Incarnation, snapshot.Index, node.StateMachine.Digest);
+            Log($"{node.Id} installed a snapshot at index {snapshot.Index}{(ready.LogDiscarded ? ", discarding its log" : "")}");
+        }
+        foreach (var entry in ready.CommittedEntries)
+        {
+            Checker.OnApplied(node.Id, node.Incarnation, entry);
+            node.Apply(entry);
+            Checker.OnStateDigest(node.Id, entry.Index, node.StateMachine.Digest);
+        }
+        foreach (var read in ready.ReadStates) CheckRead(node, read);
+    }
+
+    /// <summary>What follows Advance in both contracts: a snapshot if one is due, the timeline, the checkers.</summary>
+    private void AfterAdvance(SimNode node, RaftNode raft, Ready ready)
+    {
+        if (TakeSnapshots && raft.SnapshotDue)
+        {
+            node.TakeSnapshot();
+            SnapshotsTaken++;
+        }
+        if (ready.SoftState is { } soft) ReportRoleChange(node, soft);
+        Checker.Observe(node.View());
     }
 
     private bool HasDueWrite(SimNode node) =>
