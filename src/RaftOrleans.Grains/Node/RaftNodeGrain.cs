@@ -97,6 +97,8 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
             MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
+            // The loop steps on while a write is in flight (RaftNodeGrain.Loop.cs, RaftNodeGrain.Writes.cs).
+            AsyncStorageWrites = true,
         }, new Random(seed), restored);
         DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 
