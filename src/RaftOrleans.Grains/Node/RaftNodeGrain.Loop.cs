@@ -70,14 +70,21 @@ public sealed partial class RaftNodeGrain
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Raft node {Node} stopped on an unexpected error", NodeId);
-            Stop($"failed: {e.Message}");
-            DeactivateOnIdle();
+            StopOnUnexpectedError(e, "loop");
         }
         finally
         {
             _processing = false;
         }
+    }
+
+    /// <summary>A bug, not a storage or network failure (those are handled where they happen): stop acting,
+    /// say where, and let a new activation start from what is durable.</summary>
+    private void StopOnUnexpectedError(Exception e, string where)
+    {
+        _logger.LogError(e, "Raft node {Node} stopped on an unexpected error in its {Where}", NodeId, where);
+        Stop($"failed: {e.Message}");
+        DeactivateOnIdle();
     }
 
     private void FeedQueuedInput()

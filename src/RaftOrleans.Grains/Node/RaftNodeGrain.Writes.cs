@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Raft;
 
@@ -80,9 +79,7 @@ public sealed partial class RaftNodeGrain
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Raft node {Node} stopped on an unexpected error in its writer", NodeId);
-            Stop($"failed: {e.Message}");
-            DeactivateOnIdle();
+            StopOnUnexpectedError(e, "writer");
         }
         finally
         {
