@@ -100,7 +100,7 @@ public static class BenchClusterCommand
             }
 
             await output.WriteLineAsync();
-            CpuReport.Write(output, state.Nodes.Select(node => node.Node).ToList(), cpu);
+            NodeFiguresTable.Write(output, NodeFiguresTable.CpuTitle, state.Nodes.Select(node => node.Node).ToList(), cpu);
             await output.WriteAsync(breakdowns.ToString());
         }
 

@@ -10,6 +10,9 @@ public sealed record RunObservation(
     long? TermBefore, long? TermAfter, string? LeaderBefore, string? LeaderAfter,
     double? EntriesPerWrite, double? EntriesPerWriteFollowers)
 {
+    /// <summary>The last log index of the leader after the run (of the node with the highest index when none leads).</summary>
+    public long? LastLogIndexAfter { get; init; }
+
     /// <summary>Terms begun during the run (null when no node answered before or after).</summary>
     public long? Elections => TermAfter - TermBefore;
 
@@ -29,7 +32,11 @@ public sealed record RunObservation(
             after.Count > 0 ? after.Max(status => status.Term) : null,
             LeaderOf(before), LeaderOf(after),
             leader is null ? null : MeanEntries([leader.Node]),
-            leader is null ? null : MeanEntries(after.Where(status => status.Node != leader.Node).Select(status => status.Node)));
+            leader is null ? null : MeanEntries(after.Where(status => status.Node != leader.Node).Select(status => status.Node)))
+        {
+            LastLogIndexAfter = after.Count == 0 ? null
+                : after.Where(status => status.Role == "leader").MaxBy(status => status.Term)?.LastLogIndex ?? after.Max(status => status.LastLogIndex),
+        };
     }
 
     private static string? LeaderOf(IReadOnlyList<NodeStatus> statuses) =>
