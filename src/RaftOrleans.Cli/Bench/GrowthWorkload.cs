@@ -14,6 +14,8 @@ public static class GrowthWorkload
     /// <summary>With no successful write for this long the run stops and says how far it got.</summary>
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(30);
 
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(10);
+
     public static async Task FillAsync(WorkloadContext context)
     {
         var from = context.Settings.FromEntries;
@@ -97,6 +99,7 @@ public static class GrowthWorkload
         try
         {
             var lastProgress = (Written: 0L, AtMs: context.Clock.Elapsed.TotalMilliseconds);
+            var reported = lastProgress;
             foreach (var target in targets)
             {
                 while (start + Interlocked.Read(ref written) < target && !running.IsCompleted)
@@ -105,6 +108,13 @@ public static class GrowthWorkload
                     var now = (Written: Interlocked.Read(ref written), AtMs: context.Clock.Elapsed.TotalMilliseconds);
                     if (now.Written > lastProgress.Written) lastProgress = now;
                     else if (now.AtMs - lastProgress.AtMs > StallLimit.TotalMilliseconds) return (crossed, await StopAsync());
+                    if (now.AtMs - reported.AtMs >= ProgressEvery.TotalMilliseconds)
+                    {
+                        // A step of a long run can take minutes: say that it moves.
+                        context.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"raftctl bench growth: {start + now.Written:N0} entries, {(now.Written - reported.Written) * 1000 / (now.AtMs - reported.AtMs):0} writes/s"));
+                        reported = now;
+                    }
                 }
 
                 if (start + Interlocked.Read(ref written) < target) break;

@@ -70,7 +70,11 @@ public static class WorkloadCommand
         await using (var channel = new OrleansNodeChannel(state.Endpoints()))
         {
             var context = new WorkloadContext(launcher, channel, settings, clock, progress, cancellation);
-            progress.WriteLine($"raftctl {Command(settings)}: warm-up (not counted)");
+            if (settings.Workload != Workload.Growth)
+            {
+                progress.WriteLine($"raftctl {Command(settings)}: warm-up, {settings.WarmUp.TotalSeconds:0.#} s (not counted)");
+            }
+
             await Workloads.WarmUpAsync(context);
             if (settings.Idle > TimeSpan.Zero)
             {
