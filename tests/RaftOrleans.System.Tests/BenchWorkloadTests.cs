@@ -13,8 +13,8 @@ namespace RaftOrleans.System.Tests;
 [Collection(RealProcesses.Name)]
 public sealed class BenchWorkloadTests : IDisposable
 {
-    // 24500-24580: one range of 20 ports (silo P..P+4, gateway P+10..P+14) per test.
-    private const int WriteBasePort = 24500, ReadBasePort = 24520, FailoverBasePort = 24540, GrowthBasePort = 24560, InterruptBasePort = 24580;
+    // 24500-24614: one range of 20 ports (silo P..P+4, gateway P+10..P+14) per test.
+    private const int WriteBasePort = 24500, ReadBasePort = 24520, FailoverBasePort = 24540, GrowthBasePort = 24560, InterruptBasePort = 24580, RunningBasePort = 24600;
 
     private static readonly string[] Short = ["--warmup", "0.5", "--idle-seconds", "0.5"];
     private readonly string _directory = Directory.CreateTempSubdirectory("raftorleans-bench-workloads-").FullName;
@@ -31,6 +31,7 @@ public sealed class BenchWorkloadTests : IDisposable
         Assert.Equal("write", run.GetProperty("workload").GetString());
         Assert.Equal(4, run.GetProperty("clients").GetInt32());
         Assert.Equal(64, run.GetProperty("valueBytes").GetInt32());
+        Assert.True(run.GetProperty("ownCluster").GetBoolean());
         Assert.Empty(run.GetProperty("failoverMs").EnumerateArray());
         Assert.True(run.GetProperty("entriesPerWrite").GetDouble() >= 1, "a storage write holds at least one entry");
         Assert.True(run.GetProperty("elections").GetInt64() >= 0);
@@ -76,6 +77,30 @@ public sealed class BenchWorkloadTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_up_it_measures_the_running_cluster_and_leaves_it_running()
+    {
+        var clusterDirectory = Path.Combine(_directory, "running");
+        var launcher = new ClusterLauncher(RepositoryRoot.Find(), clusterDirectory, TextWriter.Null, TestSilo.Dll);
+        try
+        {
+            launcher.Up(new UpOptions { Nodes = 3, BasePort = RunningBasePort, Fresh = true });
+            await launcher.WaitForLeaderAsync(TestCluster.StartLimit);
+            var pids = launcher.State.Nodes.Select(node => node.Pid).ToList();
+
+            var run = await RunAsync(Workload.Read, ["--cluster-dir", clusterDirectory, "--stale", "--seconds", "1", "--clients", "4", .. Short], leavesRunning: true);
+
+            Assert.False(run.GetProperty("ownCluster").GetBoolean());
+            Assert.Equal("stale", run.GetProperty("readMode").GetString());
+            Assert.Equal(pids.Order(), run.GetProperty("pids").EnumerateObject().Select(node => node.Value.GetInt32()).Order());
+            Assert.All(pids, pid => Assert.True(PosixSignals.IsAlive(pid), $"pid {pid} stopped by a run that did not start it"));
+        }
+        finally
+        {
+            launcher.Down();
+        }
+    }
+
+    [Fact]
     public async Task An_interrupted_run_stops_the_cluster_it_started()
     {
         var clusterDirectory = Path.Combine(_directory, "cluster");
@@ -108,6 +133,7 @@ public sealed class BenchWorkloadTests : IDisposable
     [InlineData("growth --entries 100 --from 500")]
     [InlineData("failover --kills 2 --storage postgres")]
     [InlineData("read --lease")]
+    [InlineData("write --up 3 --storage postgres")]
     [InlineData("read --clients 3 --kills 2")]
     public async Task A_bad_command_line_gives_one_line_and_the_usage_exit_code(string arguments)
     {
@@ -116,6 +142,7 @@ public sealed class BenchWorkloadTests : IDisposable
         start.ArgumentList.Add("bench");
         foreach (var word in arguments.Split(' ')) start.ArgumentList.Add(word);
         start.Environment["RAFTORLEANS_ROOT"] = RepositoryRoot.Find();
+        start.Environment.Remove("RAFTCTL_POSTGRES"); // so that --storage postgres has no connection
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -131,7 +158,7 @@ public sealed class BenchWorkloadTests : IDisposable
 
     /// <summary>Runs the workload to the end, checks what every workload's JSON must hold, and that no silo
     /// it started is left; returns the JSON object for the workload's own checks.</summary>
-    private async Task<JsonElement> RunAsync(Workload workload, string[] arguments)
+    private async Task<JsonElement> RunAsync(Workload workload, string[] arguments, bool leavesRunning = false)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -145,11 +172,14 @@ public sealed class BenchWorkloadTests : IDisposable
 
         var pids = run.GetProperty("pids").EnumerateObject().ToDictionary(node => node.Name, node => node.Value.GetInt32());
         Assert.Equal(["n1", "n2", "n3"], pids.Keys.Order());
-        Assert.All(pids, pid => Assert.True(pid.Value > 0 && !PosixSignals.IsAlive(pid.Value), $"{pid.Key} (pid {pid.Value}) still running"));
+        if (!leavesRunning)
+        {
+            Assert.All(pids, pid => Assert.True(pid.Value > 0 && !PosixSignals.IsAlive(pid.Value), $"{pid.Key} (pid {pid.Value}) still running"));
+        }
+
 
         Assert.Equal(3, run.GetProperty("nodes").GetInt32());
         Assert.Equal("sqlite", run.GetProperty("storage").GetString());
-        Assert.True(run.GetProperty("ownCluster").GetBoolean());
         Assert.True(run.GetProperty("operations").GetInt64() > 0);
         Assert.True(run.GetProperty("opsPerSec").GetDouble() > 0);
         AssertOrdered(run.GetProperty("latencyMs"));

@@ -89,6 +89,12 @@ public sealed record WorkloadSettings
             }
         }
 
+        var start = up is { } size ? ClusterCommand.UpOptionsFrom(arguments, DefaultBasePort) with { Nodes = size, Fresh = true } : null;
+        if (start is { Storage: Hosting.Database.DatabaseKind.Postgres, PostgresConnection: null or "" })
+        {
+            throw new UsageException("--storage postgres needs --postgres \"Host=...;Username=...;Password=...;Database=...\" (or $RAFTCTL_POSTGRES)");
+        }
+
         if (arguments.Has("--lease"))
         {
             if (arguments.Has("--stale")) throw new UsageException("--stale and --lease exclude each other");
@@ -98,7 +104,7 @@ public sealed record WorkloadSettings
         var settings = new WorkloadSettings
         {
             Workload = workload,
-            Start = up is { } size ? ClusterCommand.UpOptionsFrom(arguments, DefaultBasePort) with { Nodes = size, Fresh = true } : null,
+            Start = start,
             ClusterDirectory = arguments.Value("--cluster-dir") ?? (up is null ? ClusterLauncher.DefaultClusterDirectory(repositoryRoot) : null),
             JsonFile = arguments.Value("--json"),
             Clients = arguments.Int("--clients", workload switch { Workload.Failover => 4, Workload.Growth => 128, _ => 16 }, 1, 1000),
