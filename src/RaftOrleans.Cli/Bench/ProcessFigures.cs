@@ -12,15 +12,18 @@ public static class ProcessFigures
 {
     /// <summary>User plus system CPU time the process has used, in clock ticks (fields 14 and 15 of
     /// /proc/PID/stat, counted after the command name, which may itself hold spaces and parentheses).</summary>
-    public static long? CpuTicks(int pid)
+    public static long? CpuTicks(int pid) => ReadOrNull($"/proc/{pid}/stat") is { } text ? CpuTicksOf(text) : null;
+
+    /// <summary>User plus system ticks from the text of a /proc/PID/stat file; null when it does not parse.</summary>
+    public static long? CpuTicksOf(string stat)
     {
-        var text = ReadOrNull($"/proc/{pid}/stat");
-        if (text is null)
+        var end = stat.LastIndexOf(')');
+        if (end < 0 || end + 2 > stat.Length)
         {
             return null;
         }
 
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = stat[(end + 2)..].Split(' ');
         // fields[0] is field 3 (the state), so field N is fields[N - 3].
         return fields.Length > 12
                && long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
@@ -30,9 +33,12 @@ public static class ProcessFigures
     }
 
     /// <summary>Resident set size in MiB (VmRSS of /proc/PID/status).</summary>
-    public static double? ResidentMiB(int pid)
+    public static double? ResidentMiB(int pid) => ReadOrNull($"/proc/{pid}/status") is { } text ? ResidentMiBOf(text) : null;
+
+    /// <summary>VmRSS in MiB from the text of a /proc/PID/status file; null when it has none.</summary>
+    public static double? ResidentMiBOf(string status)
     {
-        var line = ReadOrNull($"/proc/{pid}/status")?.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = status.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         var kib = line?["VmRSS:".Length..].Trim().Split(' ')[0];
         return long.TryParse(kib, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value / 1024.0 : null;
     }
