@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using RaftOrleans.Cli.Cluster;
+
+namespace RaftOrleans.System.Tests;
+
+public sealed class MetricsSqliteCluster() : TestCluster(basePort: 24600)
+{
+    protected override UpOptions Options => new() { Nodes = 3 };
+}
+
+/// <summary>Each silo of a launcher cluster serves /metrics (valid Prometheus text, by promtool), /healthz
+/// and /readyz on its own port; a node that lost its leader stops being ready while it stays alive.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class MetricsEndpointTests(MetricsSqliteCluster cluster) : IClassFixture<MetricsSqliteCluster>
+{
+    private const int ClusterSize = 3;
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    [Fact]
+    public async Task Every_silo_serves_metrics_that_promtool_accepts_and_health_that_follows_the_leader()
+    {
+        await cluster.EnsureHealthyAsync();
+        var rows = await cluster.WaitForAsync("a leader that every node follows",
+            rows => TestCluster.AgreedLeader(rows, ClusterSize) is not null && rows.All(row => row.Reachable), Limit);
+        var leader = TestCluster.AgreedLeader(rows, ClusterSize)!;
+
+        foreach (var node in cluster.Launcher.State.Nodes)
+        {
+            var leaderSeries = Series("raftorleans_node_role", ("node", node.Node), ("role", "leader"));
+            var metrics = await WaitForMetricsAsync(node, leaderSeries);
+            Assert.Equal(Promtool(metrics, node.Node, "/metrics"), (0, ""));
+            Assert.Equal(node.Node == leader ? "1" : "0", Value(metrics, leaderSeries));
+            var term = rows.Single(row => row.Node == node.Node).Status!.Term;
+            Assert.Equal(term.ToString(CultureInfo.InvariantCulture), Value(metrics, Series("raftorleans_node_term", ("node", node.Node))));
+            Assert.NotNull(Value(metrics, Series("raftorleans_node_commit_index", ("node", node.Node))));
+            Assert.NotNull(Value(metrics, Series("raftorleans_node_leader_changes_total", ("node", node.Node))));
+            Assert.Contains("raftorleans_write_total_seconds_bucket{", metrics);
+
+            // Orleans' own meters: names and labels are Orleans', so promtool's lint has notes on them
+            // (exit 3: no help text, camelCase labels, ms); they must still parse (exit 1 would be a format error).
+            var (orleansStatus, orleansMetrics) = await GetAsync(node, "/metrics/orleans");
+            Assert.Equal(HttpStatusCode.OK, orleansStatus);
+            Assert.Contains("orleans_grains{", orleansMetrics);
+            Assert.DoesNotContain("raftorleans_", orleansMetrics);
+            Assert.Contains(Promtool(orleansMetrics, node.Node, "/metrics/orleans").ExitCode, new[] { 0, 3 });
+
+            var (health, healthBody) = await GetAsync(node, "/healthz");
+            Assert.True(health == HttpStatusCode.OK, $"{node.Node} /healthz: {(int)health} {healthBody}");
+            await WaitForStatusAsync(node, "/readyz", HttpStatusCode.OK);
+        }
+
+        // The survivor of a cluster that lost its other two nodes knows no live leader: not ready, still alive.
+        var survivor = cluster.Launcher.State.Nodes.First(node => node.Node != leader);
+        foreach (var other in cluster.Launcher.State.Nodes.Where(node => node.Node != survivor.Node))
+        {
+            cluster.Launcher.Kill(other.Node);
+        }
+
+        var notReady = await WaitForStatusAsync(survivor, "/readyz", HttpStatusCode.ServiceUnavailable);
+        Assert.Contains(survivor.Node, notReady);
+        var (stillAlive, aliveBody) = await GetAsync(survivor, "/healthz");
+        Assert.True(stillAlive == HttpStatusCode.OK, $"{survivor.Node} /healthz after losing its peers: {(int)stillAlive} {aliveBody}");
+        var (metricsStatus, _) = await GetAsync(survivor, "/metrics");
+        Assert.Equal(HttpStatusCode.OK, metricsStatus);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(NodeState node, string path)
+    {
+        using var response = await Http.GetAsync($"http://127.0.0.1:{node.MetricsPort}{path}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The scrape once it holds <paramref name="sample"/>: the node's observer takes its first
+    /// reading shortly after the silo starts.</summary>
+    private static Task<string> WaitForMetricsAsync(NodeState node, (string Name, (string Key, string Value)[] Labels) sample) =>
+        PollAsync(node, "/metrics", (status, body) => status == HttpStatusCode.OK && Value(body, sample) is not null,
+            $"show {sample.Name} {string.Join(",", sample.Labels)}");
+
+    private static Task<string> WaitForStatusAsync(NodeState node, string path, HttpStatusCode expected) =>
+        PollAsync(node, path, (status, _) => status == expected, $"answer {(int)expected}");
+
+    /// <summary>GETs <paramref name="path"/> until <paramref name="done"/> holds; fails with the last answer.</summary>
+    private static async Task<string> PollAsync(NodeState node, string path, Func<HttpStatusCode, string, bool> done, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "";
+        while (clock.Elapsed < Limit)
+        {
+            try
+            {
+                var (status, body) = await GetAsync(node, path);
+                last = $"{(int)status} {body[..Math.Min(body.Length, 300)].Trim()}";
+                if (done(status, body))
+                {
+                    return body;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"{node.Node} {path} did not {what} within {Limit.TotalSeconds:0} s; last: {last}");
+        return "";
+    }
+
+    /// <summary>A series as the exporter writes it: labels in the order given, after the scope label it adds first.</summary>
+    private static (string Name, (string Key, string Value)[] Labels) Series(string name, params (string Key, string Value)[] labels) => (name, labels);
+
+    /// <summary>The value of the one sample of <paramref name="series"/> (whatever other labels it has), or null.</summary>
+    private static string? Value(string metrics, (string Name, (string Key, string Value)[] Labels) series)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(line => line.StartsWith(series.Name + "{", StringComparison.Ordinal)
+            && series.Labels.All(label => line.Contains($"{label.Key}=\"{label.Value}\"", StringComparison.Ordinal)));
+        return line?[(line.LastIndexOf('}') + 2)..].Split(' ')[0];
+    }
+
+    /// <summary>Runs `promtool check metrics` on a scrape: its exit code and what it reported. Fails (never
+    /// skips) when promtool is missing.</summary>
+    private static (int ExitCode, string Report) Promtool(string metrics, string node, string path)
+    {
+        var promtool = FindOnPath("promtool")
+            ?? throw new Xunit.Sdk.XunitException("promtool is not installed: install Debian's prometheus package (bash .ci/observe.sh)");
+        var start = new ProcessStartInfo(promtool, ["check", "metrics"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(metrics);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill();
+            Assert.Fail($"promtool check metrics on {node}'s {path} did not finish within 30 s");
+        }
+
+        return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
+}
