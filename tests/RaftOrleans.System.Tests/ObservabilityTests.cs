@@ -1,19 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using RaftOrleans.Cli.Cluster;
 
 namespace RaftOrleans.System.Tests;
 
-public sealed class MetricsSqliteCluster() : TestCluster(basePort: 24600)
+public sealed class ObservedCluster() : TestCluster(basePort: 24600)
 {
     protected override UpOptions Options => new() { Nodes = 3 };
 }
 
-/// <summary>Each silo of a launcher cluster serves /metrics (valid Prometheus text, by promtool), /healthz
-/// and /readyz on its own port; a node that lost its leader stops being ready while it stays alive.</summary>
+/// <summary>Watching a real cluster: each silo's /metrics (valid Prometheus text, by promtool), /healthz and
+/// /readyz (a node that lost its leader stops being ready while it stays alive), and `status --watch`
+/// showing a failover as it happens.</summary>
 [Collection(RealProcesses.Name)]
-public sealed class MetricsEndpointTests(MetricsSqliteCluster cluster) : IClassFixture<MetricsSqliteCluster>
+public sealed class ObservabilityTests(ObservedCluster cluster) : IClassFixture<ObservedCluster>
 {
     private const int ClusterSize = 3;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
@@ -65,6 +67,72 @@ public sealed class MetricsEndpointTests(MetricsSqliteCluster cluster) : IClassF
         Assert.True(stillAlive == HttpStatusCode.OK, $"{survivor.Node} /healthz after losing its peers: {(int)stillAlive} {aliveBody}");
         var (metricsStatus, _) = await GetAsync(survivor, "/metrics");
         Assert.Equal(HttpStatusCode.OK, metricsStatus);
+    }
+
+    [Fact]
+    public async Task Status_watch_marks_the_killed_leader_unreachable_and_the_new_leader()
+    {
+        await cluster.EnsureHealthyAsync();
+        var rows = await cluster.WaitForAsync("a leader that every node follows",
+            rows => TestCluster.AgreedLeader(rows, ClusterSize) is not null && rows.All(row => row.Reachable), Limit);
+        var oldLeader = TestCluster.AgreedLeader(rows, ClusterSize)!;
+        var output = new LockedWriter();
+        using var stop = new CancellationTokenSource();
+        var watching = StatusWatch.RunAsync(cluster.Launcher.State.Endpoints(), TimeSpan.FromMilliseconds(300),
+            TimeSpan.FromMilliseconds(1500), output, terminal: false, stop.Token);
+
+        await WaitForOutputAsync(output, text => Regex.IsMatch(text, $@"(?m)^{oldLeader} +{oldLeader} +leader "), "the leader in a frame");
+        cluster.Launcher.Kill(oldLeader);
+        var text = await WaitForOutputAsync(output, text => Regex.IsMatch(text, @"changed: new leader n\d in term \d+"), "a new leader noted");
+
+        stop.Cancel();
+        await watching.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Matches($@"(?m)^{oldLeader} +- +unreachable\*", text);
+        Assert.Contains($"changed: {oldLeader} unreachable", text);
+        var newLeader = Regex.Match(text, @"changed: new leader (n\d)").Groups[1].Value;
+        Assert.NotEqual(oldLeader, newLeader);
+        Assert.Matches($@"(?m)^{newLeader} +{newLeader} +leader\* +\d+\*", text);
+    }
+
+    private static async Task<string> WaitForOutputAsync(LockedWriter output, Func<string, bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Limit)
+        {
+            var text = output.Text;
+            if (condition(text))
+            {
+                return text;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var all = output.Text;
+        Assert.Fail($"status --watch did not show {what} within {Limit.TotalSeconds:0} s; its output ended with: {all[Math.Max(0, all.Length - 1500)..]}");
+        return "";
+    }
+
+    /// <summary>The watch writes from its loop while the test reads.</summary>
+    private sealed class LockedWriter : StringWriter
+    {
+        public string Text
+        {
+            get
+            {
+                lock (this) return ToString();
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (this) base.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this) base.Write(value);
+        }
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> GetAsync(NodeState node, string path)
