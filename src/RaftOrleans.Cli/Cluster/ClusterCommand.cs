@@ -118,22 +118,9 @@ public static class ClusterCommand
         var state = launcher.State;
         state.Node(node);
         var log = state.LogFile(node);
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        try
-        {
-            await LogFollower.FollowAsync(log, File.Exists(log) ? LogFollower.StartOfLastLines(log, lines) : 0, output, stop.Token);
-            return 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
+        using var stop = new StopSignal();
+        await LogFollower.FollowAsync(log, File.Exists(log) ? LogFollower.StartOfLastLines(log, lines) : 0, output, stop.Token);
+        return 0;
     }
 
     private static int Logs(ClusterLauncher launcher, string node, int lines, TextWriter output, TextWriter error)

@@ -84,27 +84,9 @@ public static class StatusCommand
             throw new UsageException($"--interval {intervalText}: give 100ms or more (500ms, 2s)");
         }
 
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // end the watch, restore the terminal, then exit normally
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        try
-        {
-            var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-            await StatusWatch.RunAsync(cluster, interval, timeout, output, terminal, stop.Token);
-            return 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
+        using var stop = new StopSignal();
+        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        await StatusWatch.RunAsync(cluster, interval, timeout, output, terminal, stop.Token);
+        return 0;
     }
 }
