@@ -36,6 +36,8 @@ public sealed class NodeObserver : BackgroundService
     private readonly object _gate = new();
     private NodeStatus? _latest;
     private long _latestTimestamp;
+    private long _asked;
+    private long _recordedAsked;
 
     public NodeObserver(IGrainFactory grains, RaftNodeSettings settings, ILogger<NodeObserver> logger)
     {
@@ -52,8 +54,9 @@ public sealed class NodeObserver : BackgroundService
     /// <summary>A fresh status of the node, within <see cref="StatusTimeout"/>; it counts as a reading too.</summary>
     public async Task<NodeStatus> ReadAsync(CancellationToken cancellationToken)
     {
+        var asked = Interlocked.Increment(ref _asked);
         var status = await _grains.GetGrain<IRaftNodeGrain>(_settings.NodeId).GetStatus().WaitAsync(StatusTimeout, cancellationToken);
-        Record(status);
+        Record(status, asked);
         return status;
     }
 
@@ -88,10 +91,14 @@ public sealed class NodeObserver : BackgroundService
         base.Dispose();
     }
 
-    private void Record(NodeStatus status)
+    /// <summary>Health probes read beside the sampler: a reading asked for before the one last recorded is
+    /// older than it, and would make a term or leader seem to change back and forth.</summary>
+    private void Record(NodeStatus status, long asked)
     {
         lock (_gate)
         {
+            if (asked < _recordedAsked) return;
+            _recordedAsked = asked;
             _transitions.Observe(status);
             _latest = status;
             _latestTimestamp = Stopwatch.GetTimestamp();
