@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace RaftOrleans.System.Tests;
 
-public sealed class ObservedCluster() : TestCluster(basePort: 24600)
+public sealed class ObservedCluster() : TestCluster(basePort: 24800)
 {
     protected override UpOptions Options => new() { Nodes = 3 };
 }

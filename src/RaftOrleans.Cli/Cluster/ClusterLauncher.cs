@@ -19,7 +19,7 @@ public sealed record UpOptions
     /// <summary>Delete the data of an earlier run first.</summary>
     public bool Fresh { get; init; }
 
-    /// <summary>Node i (1-based) gets silo port P+i-1, gateway port P+10+i-1 and metrics port P+20+i-1.</summary>
+    /// <summary>Node i (1-based) gets silo port P+i-1, gateway port P+10+i-1 and metrics port P+15+i-1.</summary>
     public int BasePort { get; init; } = ClusterLauncher.DefaultBasePort;
 
     /// <summary>The nodes to start now (null: all); the others are prepared and started later with Start.</summary>
@@ -35,8 +35,8 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
     public const int DefaultBasePort = 11100;
     public const int GatewayPortOffset = 10;
 
-    /// <summary>Node i's metrics and health port is P+20+i-1.</summary>
-    public const int MetricsPortOffset = 20;
+    /// <summary>Node i's metrics and health port is P+15+i-1: within the 20 ports a cluster of up to 5 nodes has taken so far.</summary>
+    public const int MetricsPortOffset = 15;
     public static readonly IReadOnlyList<int> SupportedSizes = [3, 5];
     public static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(15);
 
