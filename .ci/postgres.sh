@@ -7,20 +7,12 @@ raft_pg_user="${RAFT_PG_USER:-raft}"
 raft_pg_password="${RAFT_PG_PASSWORD:-raft}"
 raft_pg_database="${RAFT_PG_DATABASE:-raft_test}"
 
-# apt can be busy (another apt run holds /var/lib/dpkg/lock): retry instead of failing the whole CI run.
-raft_pg_apt() {
-  local attempt
-  for attempt in $(seq 1 30); do
-    if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 "$@"; then return 0; fi
-    echo "postgres.sh: apt-get $* failed (attempt $attempt), retrying in 5 s" >&2
-    sleep 5
-  done
-  return 1
-}
+# apt can be busy (another apt run holds /var/lib/dpkg/lock): raft_apt retries instead of failing the whole CI run.
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-  raft_pg_apt update -q
-  raft_pg_apt install -y -q postgresql
+  raft_apt update -q
+  raft_apt install -y -q postgresql
 fi
 
 # The Debian package creates one cluster named "main" for its version; find the version rather than assume 15.

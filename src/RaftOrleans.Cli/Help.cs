@@ -28,7 +28,10 @@ internal static class Help
         {Indent(ClusterCommand.Usage)}
               run a local cluster of silo processes, and kill, freeze or restart its nodes
         {Indent(StatusCommand.Usage)}
-              one row per node: role, term, leader, commit and applied index (unreachable nodes say so)
+              one row per node: role, term, leader, commit and applied index (unreachable nodes say so);
+              --watch redraws it in place, changes marked, until Ctrl-C
+        {Indent(Dashboard.DashboardCommand.Usage)}
+              a live web page of the cluster (nodes, leader changes, writes/s and latency, faults) at a local address
         {Indent(FaultCommand.Usage)}
               inject network faults between Raft nodes (Raft traffic only; client calls are never touched);
               they add up until heal; `faults` shows each node's table (`status` shows it under the table)

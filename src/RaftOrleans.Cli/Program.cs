@@ -32,6 +32,7 @@ try
         "sim" => SimCommand.Run(rest, output),
         "cluster" => ClusterCommand.Run(rest, output, error),
         "status" => StatusCommand.Run(rest, output, error),
+        "dashboard" => RaftOrleans.Cli.Dashboard.DashboardCommand.Run(rest, output, error),
         "check" => CheckCommand.Run(rest, output, error),
         _ when FaultCommand.Verbs.Contains(args[0]) => FaultCommand.Run(args[0], rest, output, error),
         "bench" => BenchCommand.Run(rest, output, error),

@@ -7,6 +7,7 @@ using RaftOrleans.Grains;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
+using RaftOrleans.Silo.Observability;
 
 namespace RaftOrleans.Silo;
 
@@ -44,8 +45,9 @@ public static class SiloProgram
         }
 
         logger.LogInformation(
-            "{Node} up: silo {Address}:{SiloPort}, gateway {GatewayPort}, cluster {ClusterId}, storage {Storage}, clustering {Clustering}, voters {Voters}",
-            config.NodeId, config.AdvertisedAddress, config.SiloPort, config.GatewayPort, config.ClusterId,
+            "{Node} up: silo {Address}:{SiloPort}, gateway {GatewayPort}, metrics {Metrics}, cluster {ClusterId}, storage {Storage}, clustering {Clustering}, voters {Voters}",
+            config.NodeId, config.AdvertisedAddress, config.SiloPort, config.GatewayPort,
+            config.MetricsPort is { } metricsPort ? $"http://{config.AdvertisedAddress}:{metricsPort}/metrics" : "off", config.ClusterId,
             config.Storage.Describe(), config.Clustering.Describe(), string.Join(",", config.Voters));
         await host.WaitForShutdownAsync();
         logger.LogInformation("{Node} stopped", config.NodeId);
@@ -54,7 +56,9 @@ public static class SiloProgram
 
     private static void CheckPortsFree(NodeConfig config)
     {
-        foreach (var (key, port) in new[] { (ConfigKeys.SiloPort, config.SiloPort), (ConfigKeys.GatewayPort, config.GatewayPort) })
+        var ports = new List<(string, int)> { (ConfigKeys.SiloPort, config.SiloPort), (ConfigKeys.GatewayPort, config.GatewayPort) };
+        if (config.MetricsPort is { } metricsPort) ports.Add((ConfigKeys.MetricsPort, metricsPort));
+        foreach (var (key, port) in ports)
         {
             if (PortCheck.Problem(config.AdvertisedAddress, port) is { } problem)
             {
@@ -142,6 +146,7 @@ public static class SiloProgram
             silo.AddRaftNode(RaftSettings(config));
             silo.UseKeyValueStateMachine(); // every real silo serves the replicated key-value store
         });
+        builder.AddObservability(config); // /metrics, /healthz, /readyz and OTLP, when configured
         return builder.Build();
     }
 

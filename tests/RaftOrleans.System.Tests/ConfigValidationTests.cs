@@ -16,6 +16,7 @@ public sealed class ConfigValidationTests : IDisposable
     [
         "missing file", "malformed JSON", "misspelt key", "bad port", "unknown storage kind", "bad override", "unreachable database",
         "oversized snapshot chunk", "negative snapshot trailing entries",
+        "metrics port is the gateway port", "metrics port out of range", "bad OTLP endpoint",
     ];
 
     [Theory]
@@ -74,13 +75,21 @@ public sealed class ConfigValidationTests : IDisposable
             case "negative snapshot trailing entries":
                 return (["--config", WriteConfig("good.json"), "--snapshot-trailing-entries", "-5"],
                     ["option --snapshot-trailing-entries", "'-5'"], null);
+            case "metrics port is the gateway port":
+                return (["--config", WriteConfig("good.json"), "--metrics-port", "23311"], ["option --metrics-port", "gateway port"], null);
+            case "metrics port out of range":
+                var badMetrics = WriteConfig("bad-metrics.json", extra: "\"metrics\": { \"port\": 99999 }");
+                return (["--config", badMetrics], [$"{badMetrics}: metrics.port", "99999"], null);
+            case "bad OTLP endpoint":
+                var badOtlp = WriteConfig("bad-otlp.json", extra: "\"metrics\": { \"otlpEndpoint\": \"localhost:4318\" }");
+                return (["--config", badOtlp], [$"{badOtlp}: metrics.otlpEndpoint", "localhost:4318"], null);
             default:
                 throw new ArgumentOutOfRangeException(nameof(badConfiguration), badConfiguration, "no such case");
         }
     }
 
     private string WriteConfig(string name, string siloPort = "23301", string storageKind = "sqlite", string? storageConnection = null,
-        string? raftExtra = null)
+        string? raftExtra = null, string? extra = null)
     {
         var connection = storageConnection is null ? "" : $", \"connectionString\": \"{storageConnection}\"";
         var raft = raftExtra is null ? "" : ", " + raftExtra;
@@ -92,7 +101,7 @@ public sealed class ConfigValidationTests : IDisposable
               "gatewayPort": 23311,
               "dataDir": "data",
               "storage": { "kind": "{{storageKind}}"{{connection}} },
-              "raft": { "voters": ["n1", "n2", "n3"]{{raft}} }
+              "raft": { "voters": ["n1", "n2", "n3"]{{raft}} }{{(extra is null ? "" : ",\n  " + extra)}}
             }
             """);
         return path;

@@ -10,13 +10,13 @@ public static class ClusterCommand
     public const string Usage = """
         usage: raftctl cluster up [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
                raftctl cluster kill|pause|resume|stop|start NODE
-               raftctl cluster logs NODE [--lines N]
+               raftctl cluster logs NODE [--lines N] [-f]   (-f, --follow: go on printing what the node logs, until Ctrl-C)
                raftctl cluster down
         every cluster command takes --cluster-dir DIR (default .raftctl/cluster); --postgres defaults to $RAFTCTL_POSTGRES
         """;
 
     private static readonly HashSet<string> ValueOptions = ["--nodes", "--storage", "--postgres", "--base-port", "--cluster-dir", "--lines"];
-    private static readonly HashSet<string> Flags = ["--fresh"];
+    private static readonly HashSet<string> Flags = ["--fresh", "-f", "--follow"];
 
     /// <param name="args">The words after `cluster`.</param>
     /// <returns>0 on success, 1 when the command failed, 2 on a bad command line.</returns>
@@ -62,6 +62,8 @@ public static class ClusterCommand
                     var row = await launcher.WaitUntilAnswersAsync(node, TimeSpan.FromSeconds(60));
                     StatusTable.Write(output, [row]);
                     return 0;
+                case "logs" when arguments.Has("-f") || arguments.Has("--follow"):
+                    return await FollowLogsAsync(launcher, Node(arguments), arguments.Int("--lines", 10, 1, 1_000_000), output);
                 case "logs":
                     return Logs(launcher, Node(arguments), arguments.Int("--lines", 100, 1, 1_000_000), output, error);
                 default:
@@ -110,6 +112,16 @@ public static class ClusterCommand
 
     private static string Node(CommandArguments arguments) =>
         arguments.Positional.Count == 2 ? arguments.Positional[1] : throw new UsageException($"cluster {arguments.Positional[0]} takes one node (e.g. n2)");
+
+    private static async Task<int> FollowLogsAsync(ClusterLauncher launcher, string node, int lines, TextWriter output)
+    {
+        var state = launcher.State;
+        state.Node(node);
+        var log = state.LogFile(node);
+        using var stop = new StopSignal();
+        await LogFollower.FollowAsync(log, File.Exists(log) ? LogFollower.StartOfLastLines(log, lines) : 0, output, stop.Token);
+        return 0;
+    }
 
     private static int Logs(ClusterLauncher launcher, string node, int lines, TextWriter output, TextWriter error)
     {

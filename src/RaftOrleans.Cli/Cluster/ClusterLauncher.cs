@@ -19,7 +19,7 @@ public sealed record UpOptions
     /// <summary>Delete the data of an earlier run first.</summary>
     public bool Fresh { get; init; }
 
-    /// <summary>Node i (1-based) gets silo port P+i-1 and gateway port P+10+i-1.</summary>
+    /// <summary>Node i (1-based) gets silo port P+i-1, gateway port P+10+i-1 and metrics port P+15+i-1.</summary>
     public int BasePort { get; init; } = ClusterLauncher.DefaultBasePort;
 
     /// <summary>The nodes to start now (null: all); the others are prepared and started later with Start.</summary>
@@ -34,6 +34,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
 {
     public const int DefaultBasePort = 11100;
     public const int GatewayPortOffset = 10;
+
+    /// <summary>Node i's metrics and health port is P+15+i-1: within the 20 ports a cluster of up to 5 nodes has taken so far.</summary>
+    public const int MetricsPortOffset = 15;
     public static readonly IReadOnlyList<int> SupportedSizes = [3, 5];
     public static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(15);
 
@@ -84,7 +87,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         {
             node.Pid = SiloProcess.Start(state, node, repositoryRoot);
             state.Save(ClusterDirectory);
-            progress.WriteLine($"raftctl: started {node.Node} (pid {node.Pid}, silo port {node.SiloPort}, gateway {node.GatewayPort}), log {state.LogFile(node.Node)}");
+            progress.WriteLine($"raftctl: started {node.Node} (pid {node.Pid}, silo port {node.SiloPort}, gateway {node.GatewayPort}, metrics http://127.0.0.1:{node.MetricsPort}/metrics), log {state.LogFile(node.Node)}");
         }
 
         return state;
@@ -312,6 +315,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
                 Node = name,
                 SiloPort = options.BasePort + i,
                 GatewayPort = options.BasePort + GatewayPortOffset + i,
+                MetricsPort = options.BasePort + MetricsPortOffset + i,
             }).ToList(),
         };
     }
@@ -334,7 +338,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
 
     private static void CheckPortsFree(IEnumerable<NodeState> nodes)
     {
-        var busy = nodes.SelectMany(node => new[] { node.SiloPort, node.GatewayPort })
+        var busy = nodes.SelectMany(node => new[] { node.SiloPort, node.GatewayPort, node.MetricsPort }).Where(port => port > 0)
             .Where(port => !PortCheck.IsFree(IPAddress.Loopback, port)).ToArray();
         if (busy.Length > 0)
         {

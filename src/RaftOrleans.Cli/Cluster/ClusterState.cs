@@ -91,5 +91,8 @@ public sealed record NodeState
     public required string Node { get; init; }
     public required int SiloPort { get; init; }
     public required int GatewayPort { get; init; }
+
+    /// <summary>The silo's /metrics, /healthz and /readyz port; 0: none (a state file from before it existed).</summary>
+    public int MetricsPort { get; init; }
     public int Pid { get; set; }
 }

@@ -65,6 +65,11 @@ public static class SiloProcess
             arguments.AddRange(["--storage-connection", cluster.StorageConnection]);
         }
 
+        if (node.MetricsPort > 0)
+        {
+            arguments.AddRange(["--metrics-port", node.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
         return arguments;
     }
 

@@ -3,15 +3,16 @@ using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Cluster;
 
-/// <summary>`raftctl status [--json] [--timeout-ms N] [--cluster-dir DIR | --client-config FILE]`: one row per
-/// node. A dead or frozen node shows as unreachable after the per-node limit (default 1.5 s); the command
-/// never hangs. Exit code 0 when at least one node answered, 1 when none did, 2 on a bad command line.</summary>
+/// <summary>`raftctl status [--json] [--timeout-ms N] [--watch [--interval 500ms]] [--cluster-dir DIR | --client-config FILE]`:
+/// one row per node. A dead or frozen node shows as unreachable after the per-node limit (default 1.5 s); the
+/// command never hangs. Exit code 0 when at least one node answered, 1 when none did, 2 on a bad command line;
+/// --watch redraws the table until Ctrl-C (<see cref="StatusWatch"/>) and exits 0.</summary>
 public static class StatusCommand
 {
-    public const string Usage = "usage: raftctl status [--json] [--timeout-ms N] [--cluster-dir DIR | --client-config silo-config/client.json]";
+    public const string Usage = "usage: raftctl status [--json | --watch [--interval 500ms]] [--timeout-ms N] [--cluster-dir DIR | --client-config silo-config/client.json]";
 
-    private static readonly HashSet<string> ValueOptions = ["--timeout-ms", "--cluster-dir", "--client-config"];
-    private static readonly HashSet<string> Flags = ["--json"];
+    private static readonly HashSet<string> ValueOptions = ["--timeout-ms", "--cluster-dir", "--client-config", "--interval"];
+    private static readonly HashSet<string> Flags = ["--json", "--watch"];
 
     /// <param name="args">The words after `status`.</param>
     public static int Run(string[] args, TextWriter output, TextWriter error) =>
@@ -29,6 +30,16 @@ public static class StatusCommand
 
             var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)NodeStatusReader.DefaultTimeout.TotalMilliseconds, 1, 600_000));
             var cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
+            if (arguments.Has("--watch"))
+            {
+                return await WatchAsync(arguments, cluster, timeout, output);
+            }
+
+            if (arguments.Value("--interval") is not null)
+            {
+                throw new UsageException("--interval goes with --watch");
+            }
+
             var rows = await NodeStatusReader.ReadAsync(cluster, timeout);
             if (arguments.Has("--json"))
             {
@@ -58,5 +69,24 @@ public static class StatusCommand
             await error.WriteLineAsync($"raftctl status: {e.Message}");
             return 1;
         }
+    }
+
+    private static async Task<int> WatchAsync(CommandArguments arguments, ClusterEndpoints cluster, TimeSpan timeout, TextWriter output)
+    {
+        if (arguments.Has("--json"))
+        {
+            throw new UsageException("--watch draws the table; --json reads once");
+        }
+
+        var intervalText = arguments.Value("--interval") ?? "500ms";
+        if (!Commands.CheckCommand.TryParseDuration(intervalText, out var interval) || interval < TimeSpan.FromMilliseconds(100))
+        {
+            throw new UsageException($"--interval {intervalText}: give 100ms or more (500ms, 2s)");
+        }
+
+        using var stop = new StopSignal();
+        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        await StatusWatch.RunAsync(cluster, interval, timeout, output, terminal, stop.Token);
+        return 0;
     }
 }

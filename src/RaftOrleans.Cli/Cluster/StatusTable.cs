@@ -9,14 +9,34 @@ public static class StatusTable
 {
     private static readonly string[] Header = ["NODE", "SILO", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST-LOG", "SNAPSHOT", "CONTACT"];
 
-    public static void Write(TextWriter output, IReadOnlyList<NodeStatusRow> rows)
+    public const int RoleColumn = 2;
+    public const int TermColumn = 3;
+    public const int LeaderColumn = 4;
+
+    public static void Write(TextWriter output, IReadOnlyList<NodeStatusRow> rows) => Write(output, rows, StatusChanges.None, Mark.None);
+
+    /// <summary>How a changed cell is shown: on a terminal in reverse video, elsewhere with a trailing '*'.</summary>
+    public sealed record Mark(string Before, string After, string Suffix)
+    {
+        public static readonly Mark None = new("", "", "");
+        public static readonly Mark Star = new("", "", "*");
+        public static readonly Mark Reverse = new("\u001b[7m", "\u001b[0m", "");
+    }
+
+    /// <summary>The table with the cells <paramref name="changes"/> names marked, and its notes under it.</summary>
+    public static void Write(TextWriter output, IReadOnlyList<NodeStatusRow> rows, StatusChanges changes, Mark mark)
     {
         var table = new List<string[]> { Header };
-        table.AddRange(rows.Select(Cells));
+        table.AddRange(rows.Select(row => Cells(row).Select((cell, column) =>
+            changes.Cells.Contains((row.Node, column)) ? cell + mark.Suffix : cell).ToArray()));
         var widths = Enumerable.Range(0, Header.Length).Select(column => table.Max(row => row[column].Length)).ToArray();
-        foreach (var row in table)
+        for (var row = 0; row < table.Count; row++)
         {
-            output.WriteLine(string.Join("  ", row.Select((cell, column) => cell.PadRight(widths[column]))).TrimEnd());
+            var line = string.Join("  ", table[row].Select((cell, column) =>
+                row > 0 && changes.Cells.Contains((rows[row - 1].Node, column))
+                    ? mark.Before + cell.PadRight(widths[column]) + mark.After
+                    : cell.PadRight(widths[column])));
+            output.WriteLine(line.TrimEnd());
         }
 
         foreach (var row in rows.Where(row => !row.Reachable))
@@ -25,6 +45,10 @@ public static class StatusTable
         }
 
         WriteFaults(output, rows);
+        foreach (var note in changes.Notes)
+        {
+            output.WriteLine($"changed: {note}");
+        }
     }
 
     /// <summary>"network faults: ..." under the table: the one table every reachable node enforces, or each

@@ -22,7 +22,7 @@ public sealed class RaftNodeMetrics
     public void Record(WriteStage stage, double value)
     {
         _recorders[stage.Ordinal].Record(value);
-        if (stage.Instrument.Enabled) stage.Instrument.Record(value, _nodeTag);
+        if (stage.Instrument.Enabled) stage.Instrument.Record(value / stage.InstrumentDivisor, _nodeTag);
     }
 
     /// <summary>Records the ms since <paramref name="startTimestamp"/> (a Stopwatch timestamp; 0: unknown, nothing recorded).</summary>

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace RaftOrleans.Grains.Metrics;
 
 /// <summary>One measured stage of a write: a histogram of the "RaftOrleans" meter (instrument
-/// <c>raftorleans.{Name}</c>, tagged with the node) and, on the node, a cumulative histogram that
+/// <c>raftorleans.{Name}</c>, tagged with the node, durations in seconds) and, on the node, a cumulative histogram that
 /// `status` reports (<see cref="Contracts.NodeStatus.Stages"/>).</summary>
 public sealed class WriteStage
 {
@@ -12,13 +12,25 @@ public sealed class WriteStage
         Ordinal = ordinal;
         Name = name;
         Unit = unit;
-        Instrument = WriteStages.Meter.CreateHistogram<double>($"raftorleans.{name}", unit, description);
+        // Prometheus (and promtool's lint) want durations in seconds: the meter gets seconds, with buckets
+        // for them; the node's own histograms (status, bench --breakdown) keep ms.
+        var inSeconds = unit == "ms";
+        InstrumentDivisor = inSeconds ? 1000 : 1;
+        Instrument = WriteStages.Meter.CreateHistogram($"raftorleans.{name}", inSeconds ? "s" : unit, description, tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = inSeconds ? SecondBuckets : unit == "bytes" ? ByteBuckets : CountBuckets });
     }
+
+    private static readonly double[] SecondBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] ByteBuckets = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+    private static readonly double[] CountBuckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
     public int Ordinal { get; }
     public string Name { get; }
     public string Unit { get; }
     internal Histogram<double> Instrument { get; }
+
+    /// <summary>What a sample in <see cref="Unit"/> is divided by for <see cref="Instrument"/>.</summary>
+    internal double InstrumentDivisor { get; }
 }
 
 /// <summary>

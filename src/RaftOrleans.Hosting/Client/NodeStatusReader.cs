@@ -42,15 +42,7 @@ public static class NodeStatusReader
     private static async Task<NodeStatusRow> ReadThroughOwnGatewayAsync(ClusterEndpoints cluster, NodeEndpoint node, ConnectPace pace,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var settings = new ClusterClientSettings
-        {
-            ClusterId = cluster.ClusterId,
-            ServiceId = cluster.ServiceId,
-            Gateways = [node.Gateway],
-            ConnectTimeout = cluster.ConnectTimeout,
-            OpenConnectionTimeout = timeout,
-            ResponseTimeout = timeout,
-        };
+        var settings = OwnGatewaySettings(cluster, node, timeout);
         // A silo that is not running refuses TCP at once, while an Orleans client would retry it until its
         // connect limit: ask the socket first. (A frozen silo still accepts TCP: the kernel completes the
         // handshake for a stopped process. The pace below catches it.)
@@ -99,6 +91,18 @@ public static class NodeStatusReader
             _ = client.DisposeAsync().AsTask();
         }
     }
+
+    /// <summary>A client of <paramref name="node"/>'s own silo only, each wait within <paramref name="timeout"/>
+    /// but the connect (the cluster's connect limit).</summary>
+    internal static ClusterClientSettings OwnGatewaySettings(ClusterEndpoints cluster, NodeEndpoint node, TimeSpan timeout) => new()
+    {
+        ClusterId = cluster.ClusterId,
+        ServiceId = cluster.ServiceId,
+        Gateways = [node.Gateway],
+        ConnectTimeout = cluster.ConnectTimeout,
+        OpenConnectionTimeout = timeout,
+        ResponseTimeout = timeout,
+    };
 
     /// <summary>Stops an abandoned connect's client if it ever connects, and observes its failure otherwise.</summary>
     private static void StopWhenDone(Task<ConnectedClusterClient> connecting) =>

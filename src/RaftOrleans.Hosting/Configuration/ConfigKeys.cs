@@ -22,6 +22,8 @@ public static class ConfigKeys
     public const string SnapshotThresholdBytes = "raft.snapshotThresholdBytes";
     public const string SnapshotTrailingEntries = "raft.snapshotTrailingEntries";
     public const string SnapshotChunkBytes = "raft.snapshotChunkBytes";
+    public const string MetricsPort = "metrics.port";
+    public const string OtlpEndpoint = "metrics.otlpEndpoint";
 
     /// <summary>Command-line option → configuration key. The launcher and the tests use these to run the ready
     /// files n1..n5 with their own ports, folders and databases.</summary>
@@ -46,6 +48,8 @@ public static class ConfigKeys
         ["--snapshot-threshold-bytes"] = SnapshotThresholdBytes,
         ["--snapshot-trailing-entries"] = SnapshotTrailingEntries,
         ["--snapshot-chunk-bytes"] = SnapshotChunkBytes,
+        ["--metrics-port"] = MetricsPort,
+        ["--otlp-endpoint"] = OtlpEndpoint,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(Overrides.Values, StringComparer.Ordinal);

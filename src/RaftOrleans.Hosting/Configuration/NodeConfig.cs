@@ -40,6 +40,13 @@ public sealed record NodeConfig
     public required int SnapshotTrailingEntries { get; init; }
     public required int SnapshotChunkBytes { get; init; }
 
+    /// <summary>The port of this silo's HTTP endpoint for /metrics (Prometheus), /healthz and /readyz, on
+    /// <see cref="AdvertisedAddress"/>; null: none (the default).</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>Where to push the same metrics by OTLP (http/protobuf); null: nowhere (the default).</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>Where each value came from: "silo-config/n1.json: siloPort" or "option --silo-port".</summary>
     public required IReadOnlyDictionary<string, string> Origins { get; init; }
 

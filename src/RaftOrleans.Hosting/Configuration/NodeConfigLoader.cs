@@ -61,6 +61,7 @@ public static class NodeConfigLoader
                 $"{snapshotChunkBytes} is above {MaxSnapshotChunkBytes}: one chunk is one message between silos and one database row");
         }
 
+        var metricsPort = MetricsPort(reader, siloPort, gatewayPort);
         return new NodeConfig
         {
             ConfigPath = configPath,
@@ -81,8 +82,27 @@ public static class NodeConfigLoader
             SnapshotThresholdBytes = reader.PositiveInt(ConfigKeys.SnapshotThresholdBytes, 64 << 20),
             SnapshotTrailingEntries = reader.NonNegativeInt(ConfigKeys.SnapshotTrailingEntries, 1_000),
             SnapshotChunkBytes = snapshotChunkBytes,
+            MetricsPort = metricsPort,
+            OtlpEndpoint = reader.HttpUri(ConfigKeys.OtlpEndpoint),
             Origins = origins,
         };
+    }
+
+    /// <summary>Null (no metrics endpoint) when the key is absent or 0.</summary>
+    private static int? MetricsPort(Values reader, int siloPort, int gatewayPort)
+    {
+        if (reader.NonNegativeInt(ConfigKeys.MetricsPort, 0) == 0)
+        {
+            return null;
+        }
+
+        var port = reader.Port(ConfigKeys.MetricsPort);
+        if (port == siloPort || port == gatewayPort)
+        {
+            throw new ConfigException(reader.Origin(ConfigKeys.MetricsPort), $"{port} is also the {(port == siloPort ? "silo" : "gateway")} port");
+        }
+
+        return port;
     }
 
     /// <summary>The file's values flattened to "section.key" → text (arrays joined with commas).</summary>
@@ -239,6 +259,22 @@ public static class NodeConfigLoader
             }
 
             return number;
+        }
+
+        /// <summary>An absolute http or https address; null when the key is absent or empty.</summary>
+        public Uri? HttpUri(string key)
+        {
+            if (!values.TryGetValue(key, out var text) || string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new ConfigException(Origin(key), $"'{text.Trim()}' is not an http:// or https:// address");
+            }
+
+            return uri;
         }
 
         public IPAddress Address(string key, string fallback)

@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace RaftOrleans.Cli;
+
+/// <summary>For a command that runs until stopped (status --watch, logs -f, dashboard): a token cancelled by
+/// Ctrl-C or SIGTERM instead of the process ending at once, so the command can restore the terminal and
+/// close its connections before it exits normally.</summary>
+public sealed class StopSignal : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly PosixSignalRegistration _terminate;
+
+    public StopSignal()
+    {
+        Console.CancelKeyPress += OnCtrlC;
+        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            _stop.Cancel();
+        });
+    }
+
+    public CancellationToken Token => _stop.Token;
+
+    private void OnCtrlC(object? sender, ConsoleCancelEventArgs e)
+    {
+        e.Cancel = true;
+        _stop.Cancel();
+    }
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= OnCtrlC;
+        _terminate.Dispose();
+        _stop.Dispose();
+    }
+}
