@@ -33,4 +33,20 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     /// <see cref="NodeStatus.FirstLogIndex"/>).</summary>
     [ResponseTimeout("00:00:05")]
     Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries);
+
+    /// <summary>Adds a learner, promotes a learner to voter, or removes a member, one server at a time
+    /// (dissertation §4.1), through the leader: a follower answers NotLeader with the leader it knows.
+    /// Returns once the change committed, or with why not; Unknown when the node's limit passed first
+    /// (the change may still commit).</summary>
+    [ResponseTimeout("00:00:10")]
+    Task<MembershipReply> ChangeMembership(MembershipChangeKind kind, string node);
+
+    /// <summary>Hands leadership to the voter <paramref name="target"/> (§3.10): asked of the leader,
+    /// Done once the target leads, Unknown when it did not take over within two election timeouts.</summary>
+    [ResponseTimeout("00:00:10")]
+    Task<MembershipReply> TransferLeadership(string target);
+
+    /// <summary>The configuration in force on this node; on the leader with each member's match index.</summary>
+    [ResponseTimeout("00:00:02")]
+    Task<MembershipView> GetMembership();
 }

@@ -50,6 +50,7 @@ public sealed partial class RaftNodeGrain
                 var ready = _core.GetReady();
                 if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
                 if (!await EnsureNodeRowIsOursAsync()) return; // RaftNodeGrain.Fence.cs
+                SyncPeerLinks(ready.Messages); // RaftNodeGrain.Membership.cs: links follow the configuration
                 Send(ready.Messages);
                 if (ready.Snapshot is { } installed) OnSnapshotInstalled(installed, ready.LogDiscarded);
                 Apply(ready.CommittedEntries);
@@ -118,6 +119,7 @@ public sealed partial class RaftNodeGrain
         }
         NoteCommitIndex();
         RequestReadIndexes();
+        FeedMembershipRequests(); // RaftNodeGrain.Membership.cs
     }
 
     /// <summary>Makes the Ready's snapshot, hard state and entries durable (one node-row write, after the

@@ -97,11 +97,11 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
             MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
+            PromotionLagEntries = PromotionLagEntries,
         }, new Random(seed), restored);
         DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 
-        foreach (var peer in _settings.Voters.Where(v => v != NodeId))
-            _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger, _metrics);
+        SyncPeerLinks([]); // links follow the configuration in force from here on (RaftNodeGrain.Membership.cs)
 
         var interval = TimeSpan.FromMilliseconds(_settings.TickIntervalMs);
         _ticker = this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(interval, interval)
@@ -127,7 +127,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         long? sinceLeader = status.Role == Role.Leader ? 0
             : _lastLeaderContactTimestamp == 0 ? null
             : (long)Stopwatch.GetElapsedTime(_lastLeaderContactTimestamp).TotalMilliseconds;
-        var role = Stopped ? "stopped" : RoleName(status.Role);
+        var role = Stopped ? "stopped" : status.Role == Role.Follower && status.Config.IsLearner(NodeId) ? "learner" : RoleName(status.Role);
         var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
             status.AppliedIndex, status.LastLogIndex, sinceLeader)
@@ -238,6 +238,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
         _awaitingApply.Clear();
         FailReads(ProposeStatus.Unavailable);
+        FailMembershipRequests(reason);
         _inbox.Clear();
         _queuedTicks = 0;
     }
