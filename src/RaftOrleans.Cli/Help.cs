@@ -3,6 +3,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.Cli.Kv;
+using RaftOrleans.Cli.Membership;
 
 namespace RaftOrleans.Cli;
 
@@ -25,6 +26,9 @@ internal static class Help
               run a local cluster of silo processes, and kill, freeze or restart its nodes
         {Indent(StatusCommand.Usage)}
               one row per node: role, term, leader, commit and applied index (unreachable nodes say so)
+        {Indent(MemberCommand.Usage)}
+              change the membership one server at a time through the leader (learners catch up before they
+              vote), or hand leadership to another voter; exit 0 done, 1 refused, 3 no leader or no outcome in time
         {Indent(FaultCommand.Usage)}
               inject network faults between Raft nodes (Raft traffic only; client calls are never touched);
               they add up until heal; `faults` shows each node's table (`status` shows it under the table)

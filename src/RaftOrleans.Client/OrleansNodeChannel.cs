@@ -37,7 +37,7 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
     /// <summary>One call, ended early when the connection to the node's silo breaks: Orleans would keep it
     /// waiting for its response timeout, which after a leader's silo is killed means seconds of no writes
     /// for a client that could already be talking to the new leader.</summary>
-    private async Task<T> CallAsync<T>(string node, Func<IRaftNodeGrain, Task<T>> call, CancellationToken cancellationToken)
+    public async Task<T> CallAsync<T>(string node, Func<IRaftNodeGrain, Task<T>> call, CancellationToken cancellationToken)
     {
         var (grain, connectionLost) = await Connection(node).GrainAsync(cancellationToken);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionLost);

@@ -8,8 +8,9 @@ namespace RaftOrleans.Cli.Cluster;
 public static class ClusterCommand
 {
     public const string Usage = """
-        usage: raftctl cluster up [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
+        usage: raftctl cluster up [--nodes 1..7] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
                raftctl cluster kill|pause|resume|stop|start NODE
+               raftctl cluster add NODE      (a new silo on fresh data that waits to join; then `raftctl member add NODE`)
                raftctl cluster logs NODE [--lines N]
                raftctl cluster down
         every cluster command takes --cluster-dir DIR (default .raftctl/cluster); --postgres defaults to $RAFTCTL_POSTGRES
@@ -61,6 +62,12 @@ public static class ClusterCommand
                     launcher.Start(node);
                     var row = await launcher.WaitUntilAnswersAsync(node, TimeSpan.FromSeconds(60));
                     StatusTable.Write(output, [row]);
+                    return 0;
+                case "add":
+                    var joiner = Node(arguments);
+                    launcher.Add(joiner);
+                    StatusTable.Write(output, [await launcher.WaitUntilAnswersAsync(joiner, TimeSpan.FromSeconds(60))]);
+                    await output.WriteLineAsync($"raftctl: {joiner} is up and waits to join; add it with `raftctl member add {joiner}`");
                     return 0;
                 case "logs":
                     return Logs(launcher, Node(arguments), arguments.Int("--lines", 100, 1, 1_000_000), output, error);

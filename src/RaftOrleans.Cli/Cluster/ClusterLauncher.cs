@@ -34,7 +34,8 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
 {
     public const int DefaultBasePort = 11100;
     public const int GatewayPortOffset = 10;
-    public static readonly IReadOnlyList<int> SupportedSizes = [3, 5];
+    /// <summary>silo-config holds n1..n7; node i gets ports P+i-1 and P+10+i-1, so at most 10 would fit.</summary>
+    public const int MaxNodes = 7;
     public static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(15);
 
     public string ClusterDirectory { get; } = Path.GetFullPath(clusterDirectory);
@@ -46,9 +47,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
     /// <summary>Starts n1..nN in the background and returns at once; see <see cref="WaitForLeaderAsync"/>.</summary>
     public ClusterState Up(UpOptions options)
     {
-        if (!SupportedSizes.Contains(options.Nodes))
+        if (options.Nodes is < 1 or > MaxNodes)
         {
-            throw new LauncherException($"--nodes {options.Nodes}: a cluster has 3 or 5 nodes (silo-config has n1..n5)");
+            throw new LauncherException($"--nodes {options.Nodes}: a cluster has 1 to {MaxNodes} nodes (silo-config has n1..n{MaxNodes})");
         }
 
         if (options.BasePort is < 1024 or > 65000)
@@ -179,6 +180,46 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         state.Save(ClusterDirectory);
         progress.WriteLine($"raftctl: started {node} (pid {target.Pid}), log {state.LogFile(node)}");
         return target.Pid;
+    }
+
+    /// <summary>Starts a new node <paramref name="node"/> (n1..n7, not yet in this cluster) on fresh data, as a
+    /// joiner: it holds no configuration of its own and waits for the leader to add it (`raftctl member add`).
+    /// Returns at once; see <see cref="WaitUntilAnswersAsync"/>.</summary>
+    public int Add(string node)
+    {
+        var state = State;
+        if (state.Nodes.Any(existing => existing.Node == node))
+        {
+            throw new LauncherException($"{node} is already a node of this cluster; `raftctl cluster start {node}` restarts it with its data");
+        }
+
+        var number = node.Length > 1 && node[0] == 'n' && int.TryParse(node[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        if (number is < 1 or > MaxNodes || !File.Exists(Path.Combine(repositoryRoot, "silo-config", $"{node}.json")))
+        {
+            throw new LauncherException($"cannot add '{node}': nodes are n1..n{MaxNodes} (silo-config/nX.json)");
+        }
+
+        var added = new NodeState
+        {
+            Node = node,
+            SiloPort = state.BasePort + number - 1,
+            GatewayPort = state.BasePort + GatewayPortOffset + number - 1,
+            Joined = true,
+        };
+        CheckPortsFree([added]);
+        // Fresh data: a file left by an earlier cluster in this folder must not become this node's log.
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(Path.Combine(state.DataDirectory, $"{node}.raft.db{suffix}"));
+        }
+
+        File.Delete(state.LogFile(node));
+        state.Nodes.Add(added);
+        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress, prebuiltSiloDll) };
+        added.Pid = SiloProcess.Start(state, added, repositoryRoot);
+        state.Save(ClusterDirectory);
+        progress.WriteLine($"raftctl: started {node} to join (pid {added.Pid}, silo port {added.SiloPort}, gateway {added.GatewayPort}), log {state.LogFile(node)}");
+        return added.Pid;
     }
 
     /// <summary>Stops every node (gracefully, then by force) and leaves no silo process behind.</summary>

@@ -92,4 +92,8 @@ public sealed record NodeState
     public required int SiloPort { get; init; }
     public required int GatewayPort { get; init; }
     public int Pid { get; set; }
+
+    /// <summary>Added to a running cluster (`cluster add`): started with no configuration of its own, it was
+    /// made a member through the log, so every later start is a join as well.</summary>
+    public bool Joined { get; init; }
 }

@@ -15,6 +15,9 @@ public static class ConfigKeys
     public const string ClusteringKind = "clustering.kind";
     public const string ClusteringConnection = "clustering.connectionString";
     public const string Voters = "raft.voters";
+    /// <summary>"true" for a node that joins a running cluster: it starts with no configuration (the voters
+    /// are ignored), never campaigns, and waits for a leader to add it as a learner.</summary>
+    public const string Join = "raft.join";
     public const string TickIntervalMs = "raft.tickIntervalMs";
     public const string ElectionTicks = "raft.electionTicks";
     public const string HeartbeatTicks = "raft.heartbeatTicks";
@@ -39,6 +42,7 @@ public static class ConfigKeys
         ["--clustering"] = ClusteringKind,
         ["--clustering-connection"] = ClusteringConnection,
         ["--voters"] = Voters,
+        ["--join"] = Join,
         ["--tick-interval-ms"] = TickIntervalMs,
         ["--election-ticks"] = ElectionTicks,
         ["--heartbeat-ticks"] = HeartbeatTicks,
