@@ -1,0 +1,153 @@
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Cli.Kv;
+using RaftOrleans.Cli.Membership;
+using RaftOrleans.Client;
+using RaftOrleans.Contracts;
+using RaftOrleans.History;
+using RaftOrleans.History.Checker;
+
+namespace RaftOrleans.System.Tests;
+
+public sealed class GrowShrinkCluster() : TestCluster(basePort: 25300)
+{
+    protected override UpOptions Options => new() { Nodes = 3 };
+}
+
+public sealed class ReplaceCluster() : TestCluster(basePort: 25500)
+{
+    protected override UpOptions Options => new() { Nodes = 3 };
+}
+
+/// <summary>Membership changes from the console on real silo processes while `raftctl load` writes: the
+/// history it records must be linearizable, with final reads that would expose a lost write.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class GrowShrinkTests(GrowShrinkCluster cluster) : IClassFixture<GrowShrinkCluster>
+{
+    [Fact]
+    public async Task Growing_from_three_to_five_voters_and_shrinking_back_under_load_keeps_the_history_linearizable()
+    {
+        await cluster.EnsureHealthyAsync();
+        var history = await MembershipRun.UnderLoadAsync(cluster, async () =>
+        {
+            foreach (var node in new[] { "n4", "n5" })
+            {
+                cluster.Launcher.Add(node);
+                await cluster.Launcher.WaitUntilAnswersAsync(node, TestCluster.StartLimit);
+                await MembershipRun.MemberAsync(cluster, "add", node);
+            }
+            Assert.Equal(["n1", "n2", "n3", "n4", "n5"], await MembershipRun.VotersAsync(cluster));
+            foreach (var node in new[] { "n4", "n5" }) await MembershipRun.MemberAsync(cluster, "remove", node);
+            Assert.Equal(["n1", "n2", "n3"], await MembershipRun.VotersAsync(cluster));
+        });
+        await MembershipRun.AssertLinearizableWithFinalReadsAsync(cluster, history);
+    }
+}
+
+[Collection(RealProcesses.Name)]
+public sealed class ReplaceTests(ReplaceCluster cluster) : IClassFixture<ReplaceCluster>
+{
+    [Fact]
+    public async Task A_killed_node_is_replaced_by_a_fresh_one_under_load_which_then_holds_every_committed_entry()
+    {
+        await cluster.EnsureHealthyAsync();
+        var history = await MembershipRun.UnderLoadAsync(cluster, async () =>
+        {
+            cluster.Launcher.Kill("n2");
+            cluster.Launcher.Add("n6");
+            await cluster.Launcher.WaitUntilAnswersAsync("n6", TestCluster.StartLimit);
+            var replaced = await MembershipRun.MemberAsync(cluster, "replace", "n2", "n6");
+            Assert.Contains("step 3/3: remove n2", replaced);
+            Assert.Equal(["n1", "n3", "n6"], await MembershipRun.VotersAsync(cluster));
+        });
+        await MembershipRun.AssertLinearizableWithFinalReadsAsync(cluster, history);
+
+        // n6 joined with an empty log: it now holds the leader's committed log, entry for entry.
+        var rows = await cluster.WaitForAsync("n6 to hold the leader's commit index",
+            now => TestCluster.AgreedLeader(now.Where(r => r.Node != "n2").ToArray(), 3) is { } leader
+                   && now.Single(r => r.Node == "n6").Status is { } n6
+                   && n6.AppliedIndex == now.Single(r => r.Node == leader).Status!.CommitIndex,
+            TimeSpan.FromSeconds(30));
+        var leaderNode = rows.Single(r => r.Status?.Role == "leader").Node;
+        await using var channel = new OrleansNodeChannel(cluster.Launcher.State.Endpoints());
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var n6Status = rows.Single(r => r.Node == "n6").Status!;
+        var from = Math.Max(n6Status.FirstLogIndex, rows.Single(r => r.Node == leaderNode).Status!.FirstLogIndex);
+        var theirs = await channel.CallAsync("n6", g => g.ReadCommittedLog(from, 100_000), limit.Token);
+        var ours = await channel.CallAsync(leaderNode, g => g.ReadCommittedLog(from, 100_000), limit.Token);
+        var upTo = Math.Min(theirs.Length, ours.Length);
+        Assert.True(upTo > 0 && theirs[^1].Index >= n6Status.CommitIndex, $"n6 holds {theirs.Length} entries from {from}");
+        for (var i = 0; i < upTo; i++)
+            Assert.True(theirs[i].Index == ours[i].Index && theirs[i].Term == ours[i].Term && theirs[i].Data.AsSpan().SequenceEqual(ours[i].Data),
+                $"n6 and {leaderNode} differ at index {ours[i].Index}");
+    }
+}
+
+internal static class MembershipRun
+{
+    /// <summary>Runs `raftctl load` (4 clients) while <paramref name="changes"/> run, and stops it a few seconds after.</summary>
+    public static async Task<List<HistoryEvent>> UnderLoadAsync(TestCluster cluster, Func<Task> changes)
+    {
+        var file = Path.Combine(cluster.Directory, $"history-{Guid.NewGuid():N}.jsonl");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var load = LoadCommand.RunAsync(["--clients", "4", "--seconds", "600", "--keys", "4", "--history", file, "--seed", "12",
+            "--cluster-dir", cluster.Directory], output, error, stop.Token);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await changes();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        var exitCode = await load;
+        Assert.True(exitCode == 0, $"load exited {exitCode}: {error}\n{output}");
+        var history = HistoryJson.ReadFile(file);
+        Assert.True(history.Count(e => e.Type == HistoryEventType.Ok && e.Function != HistoryFunction.Get) > 20, $"few writes succeeded:\n{output}");
+        return history;
+    }
+
+    /// <summary>Runs `raftctl member WORDS...` against the test's cluster; fails unless it exits 0. Returns its output.</summary>
+    public static async Task<string> MemberAsync(TestCluster cluster, params string[] words)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await MemberCommand.RunAsync("member", [.. words, "--cluster-dir", cluster.Directory, "--catch-up-seconds", "60"], output, error);
+        Assert.True(exitCode == 0, $"member {string.Join(" ", words)} exited {exitCode}: {error}\n{output}");
+        return output.ToString();
+    }
+
+    public static async Task<string[]> VotersAsync(TestCluster cluster)
+    {
+        await using var channel = new OrleansNodeChannel(cluster.Launcher.State.Endpoints());
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var leader = MembershipClient.Leader(await new MembershipClient(channel).ViewsAsync(limit.Token))
+                     ?? throw new InvalidOperationException("no leader");
+        return leader.Members.Where(m => m.Voter).Select(m => m.Node).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Reads every key once more after the run, then checks the whole history.</summary>
+    public static async Task AssertLinearizableWithFinalReadsAsync(TestCluster cluster, List<HistoryEvent> history)
+    {
+        var extended = new List<HistoryEvent>(history);
+        var time = history.Max(e => e.TimeNs);
+        var process = history.Max(e => e.Process) + 1;
+        foreach (var key in history.Select(e => e.Key).Distinct().Order(StringComparer.Ordinal))
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var exitCode = await KvCommandLine.RunAsync("get", [key, "--cluster-dir", cluster.Directory], output, error);
+            Assert.True(exitCode is 0 or 1, $"final read of {key}: exit {exitCode}: {error}");
+            var value = exitCode == 0 ? output.ToString().TrimEnd('\n') : null;
+            extended.Add(new HistoryEvent(process, HistoryEventType.Invoke, HistoryFunction.Get, key, null, null, ++time));
+            extended.Add(new HistoryEvent(process, HistoryEventType.Ok, HistoryFunction.Get, key, value, null, ++time));
+        }
+
+        var result = LinearizabilityChecker.Check(extended, TimeSpan.FromSeconds(60));
+        Assert.True(result.Verdict == CheckVerdict.Linearizable, result.Describe());
+    }
+}
