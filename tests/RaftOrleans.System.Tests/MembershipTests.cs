@@ -39,7 +39,7 @@ public sealed class GrowShrinkTests(GrowShrinkCluster cluster) : IClassFixture<G
             foreach (var node in new[] { "n4", "n5" }) await MembershipRun.MemberAsync(cluster, "remove", node);
             Assert.Equal(["n1", "n2", "n3"], await MembershipRun.VotersAsync(cluster));
         });
-        await MembershipRun.AssertLinearizableWithFinalReadsAsync(cluster, history);
+        await FinalReads.AssertLinearizableAsync(cluster, history);
     }
 }
 
@@ -59,7 +59,7 @@ public sealed class ReplaceTests(ReplaceCluster cluster) : IClassFixture<Replace
             Assert.Contains("step 3/3: remove n2", replaced);
             Assert.Equal(["n1", "n3", "n6"], await MembershipRun.VotersAsync(cluster));
         });
-        await MembershipRun.AssertLinearizableWithFinalReadsAsync(cluster, history);
+        await FinalReads.AssertLinearizableAsync(cluster, history);
 
         // n6 joined with an empty log: it now holds the leader's committed log, entry for entry.
         var rows = await cluster.WaitForAsync("n6 to hold the leader's commit index",
@@ -128,26 +128,5 @@ internal static class MembershipRun
         var leader = MembershipClient.Leader(await new MembershipClient(channel).ViewsAsync(limit.Token))
                      ?? throw new InvalidOperationException("no leader");
         return leader.Members.Where(m => m.Voter).Select(m => m.Node).Order(StringComparer.Ordinal).ToArray();
-    }
-
-    /// <summary>Reads every key once more after the run, then checks the whole history.</summary>
-    public static async Task AssertLinearizableWithFinalReadsAsync(TestCluster cluster, List<HistoryEvent> history)
-    {
-        var extended = new List<HistoryEvent>(history);
-        var time = history.Max(e => e.TimeNs);
-        var process = history.Max(e => e.Process) + 1;
-        foreach (var key in history.Select(e => e.Key).Distinct().Order(StringComparer.Ordinal))
-        {
-            var output = new StringWriter();
-            var error = new StringWriter();
-            var exitCode = await KvCommandLine.RunAsync("get", [key, "--cluster-dir", cluster.Directory], output, error);
-            Assert.True(exitCode is 0 or 1, $"final read of {key}: exit {exitCode}: {error}");
-            var value = exitCode == 0 ? output.ToString().TrimEnd('\n') : null;
-            extended.Add(new HistoryEvent(process, HistoryEventType.Invoke, HistoryFunction.Get, key, null, null, ++time));
-            extended.Add(new HistoryEvent(process, HistoryEventType.Ok, HistoryFunction.Get, key, value, null, ++time));
-        }
-
-        var result = LinearizabilityChecker.Check(extended, TimeSpan.FromSeconds(60));
-        Assert.True(result.Verdict == CheckVerdict.Linearizable, result.Describe());
     }
 }
