@@ -31,6 +31,9 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
     public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.Read(KvCommandCodec.EncodeOperation(query), allowStale), cancellationToken);
 
+    public Task<ProposeReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
+        CallAsync(node, grain => grain.ReadLeased(KvCommandCodec.EncodeOperation(query)), cancellationToken);
+
     public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.GetStatus(), cancellationToken);
 

@@ -27,6 +27,13 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:05")]
     Task<ProposeReply> Read(byte[] query, bool allowStale);
 
+    /// <summary>Linearizable like <see cref="Read"/>, but a leader may answer from its lease (§6.4.1): within an
+    /// election timeout, less a clock drift bound, of a heartbeat round a majority acknowledged, no other
+    /// leader can have been elected, so no heartbeat round is needed. Timed on the leader's monotonic clock.
+    /// A follower forwards it as an ordinary read index request.</summary>
+    [ResponseTimeout("00:00:05")]
+    Task<ProposeReply> ReadLeased(byte[] query);
+
     /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
     /// on, as this node holds them (for log comparison in tests and tools). Entries compacted into a
     /// snapshot are not held any more: the answer then starts at the first held index (see

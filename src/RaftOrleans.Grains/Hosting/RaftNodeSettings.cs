@@ -19,6 +19,14 @@ public sealed record RaftNodeSettings
 
     public int HeartbeatTicks { get; init; } = 5;
 
+    /// <summary>How much faster a follower's clock may run than the leader's over one election timeout. A lease
+    /// read (ReadLeased) is served for an election timeout less this bound after a heartbeat round that a
+    /// majority acknowledged; null: a quarter of the election timeout.</summary>
+    public int? LeaseClockDriftBoundMs { get; init; }
+
+    internal TimeSpan LeaseDuration =>
+        TimeSpan.FromMilliseconds(ElectionTicks * TickIntervalMs - (LeaseClockDriftBoundMs ?? ElectionTicks * TickIntervalMs / 4));
+
     public required RaftStorageSettings Storage { get; init; }
 
     /// <summary>How long a proposal may wait for its entry to be applied before the grain answers
@@ -67,6 +75,8 @@ public sealed record RaftNodeSettings
         if (TickIntervalMs < 1) throw new ArgumentException("RaftNodeSettings.TickIntervalMs must be at least 1");
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
             throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
+        if (LeaseClockDriftBoundMs is { } drift && (drift < 0 || drift >= ElectionTicks * TickIntervalMs))
+            throw new ArgumentException($"RaftNodeSettings.LeaseClockDriftBoundMs ({drift}) must be in [0, the election timeout {ElectionTicks * TickIntervalMs} ms)");
         if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
         if (ReadTimeoutMs is < 1 or > 4500)
             throw new ArgumentException($"RaftNodeSettings.ReadTimeoutMs ({ReadTimeoutMs}) must be in [1, 4500]: below Read's 5 s response timeout");

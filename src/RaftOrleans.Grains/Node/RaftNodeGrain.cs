@@ -98,6 +98,12 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
             PromotionLagEntries = PromotionLagEntries,
+            // Lease reads only when asked for (ReadLeased), timed on the monotonic clock: ticks are dropped
+            // while storage stalls, so a tick count would let the lease outlive the followers' timeout.
+            LeaseReads = true,
+            LeaseClock = Stopwatch.GetTimestamp,
+            LeaseClockDuration = _settings.LeaseDuration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond,
+            LeaseForForwardedReads = false,
         }, new Random(seed), restored);
         DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 

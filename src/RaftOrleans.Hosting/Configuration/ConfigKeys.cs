@@ -25,6 +25,7 @@ public static class ConfigKeys
     public const string SnapshotThresholdBytes = "raft.snapshotThresholdBytes";
     public const string SnapshotTrailingEntries = "raft.snapshotTrailingEntries";
     public const string SnapshotChunkBytes = "raft.snapshotChunkBytes";
+    public const string LeaseClockDriftBoundMs = "raft.leaseClockDriftBoundMs";
 
     /// <summary>Command-line option → configuration key. The launcher and the tests use these to run the ready
     /// files n1..n5 with their own ports, folders and databases.</summary>
@@ -50,6 +51,7 @@ public static class ConfigKeys
         ["--snapshot-threshold-bytes"] = SnapshotThresholdBytes,
         ["--snapshot-trailing-entries"] = SnapshotTrailingEntries,
         ["--snapshot-chunk-bytes"] = SnapshotChunkBytes,
+        ["--lease-clock-drift-bound-ms"] = LeaseClockDriftBoundMs,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(Overrides.Values, StringComparer.Ordinal);

@@ -31,6 +31,10 @@ public sealed record NodeConfig
     /// <summary>The node joins a running cluster with no configuration of its own (see ConfigKeys.Join).</summary>
     public bool Join { get; init; }
 
+    /// <summary>How much faster a follower's clock may run than the leader's over an election timeout; a lease
+    /// read is served for an election timeout less this (see RaftNodeSettings.LeaseClockDriftBoundMs).</summary>
+    public int LeaseClockDriftBoundMs { get; init; }
+
     public required int TickIntervalMs { get; init; }
     public required int ElectionTicks { get; init; }
     public required int HeartbeatTicks { get; init; }

@@ -69,6 +69,15 @@ public static class NodeConfigLoader
                 $"{snapshotChunkBytes} is above {MaxSnapshotChunkBytes}: one chunk is one message between silos and one database row");
         }
 
+        // Lease reads: a lease lasts an election timeout less this bound (default: a quarter of it).
+        var electionTimeoutMs = electionTicks * reader.PositiveInt(ConfigKeys.TickIntervalMs, 10);
+        var leaseDriftMs = reader.NonNegativeInt(ConfigKeys.LeaseClockDriftBoundMs, electionTimeoutMs / 4);
+        if (leaseDriftMs >= electionTimeoutMs)
+        {
+            throw new ConfigException(reader.Origin(ConfigKeys.LeaseClockDriftBoundMs),
+                $"{leaseDriftMs} must be less than the election timeout ({electionTimeoutMs} ms): no lease would remain");
+        }
+
         return new NodeConfig
         {
             ConfigPath = configPath,
@@ -90,6 +99,7 @@ public static class NodeConfigLoader
             SnapshotThresholdBytes = reader.PositiveInt(ConfigKeys.SnapshotThresholdBytes, 64 << 20),
             SnapshotTrailingEntries = reader.NonNegativeInt(ConfigKeys.SnapshotTrailingEntries, 1_000),
             SnapshotChunkBytes = snapshotChunkBytes,
+            LeaseClockDriftBoundMs = leaseDriftMs,
             Origins = origins,
         };
     }
