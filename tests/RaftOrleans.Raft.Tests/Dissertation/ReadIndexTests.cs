@@ -50,16 +50,7 @@ public sealed class ReadIndexTests
     [Fact]
     public void ReadsWaitForTheNewLeadersFirstCommit()
     {
-        var node = new RaftNode(SimCluster_Options("n1", ["n1", "n2", "n3"]), new Random(1));
-        node.Campaign();
-        Drain(node);
-        foreach (var voter in new[] { "n2", "n3" })
-            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: true, Granted: true));
-        Drain(node);
-        foreach (var voter in new[] { "n2", "n3" })
-            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: false, Granted: true));
-        Assert.Equal(Role.Leader, node.Role);
-        Drain(node);
+        var node = ElectedLeader(SimCluster_Options("n1", ["n1", "n2", "n3"]));
         Assert.True(node.ReadIndex(requestId: 7));
         Assert.Empty(Drain(node).ReadStates); // its no-op is not committed yet: no read index to give
         node.Step(new AppendEntriesResponse("n2", "n1", node.Term, true, node.LastLogIndex, 0, 0, 0, ReadContext: 0));
