@@ -72,10 +72,23 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         {
             DeleteData(state);
         }
-        else if (previous is not null && (previous.Nodes.Count != options.Nodes || previous.StorageKind != state.StorageKind))
+        else if (previous is not null && (previous.Voters.Count != options.Nodes || previous.StorageKind != state.StorageKind))
         {
             throw new LauncherException(
-                $"the cluster in {ClusterDirectory} was made with {previous.Nodes.Count} nodes and {previous.StorageKind} storage; add --fresh to start over");
+                $"the cluster in {ClusterDirectory} was made with {previous.Voters.Count} nodes and {previous.StorageKind} storage; add --fresh to start over");
+        }
+        else if (previous is not null)
+        {
+            // Nodes added later (cluster add) come back as they joined: with no configuration of their own.
+            state = state with
+            {
+                Nodes = previous.Nodes.Select(node => node with
+                {
+                    Pid = 0,
+                    SiloPort = options.BasePort + NodeNumber(node.Node) - 1,
+                    GatewayPort = options.BasePort + GatewayPortOffset + NodeNumber(node.Node) - 1,
+                }).ToList(),
+            };
         }
 
         CheckPortsFree(state.Nodes);
@@ -193,7 +206,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             throw new LauncherException($"{node} is already a node of this cluster; `raftctl cluster start {node}` restarts it with its data");
         }
 
-        var number = node.Length > 1 && node[0] == 'n' && int.TryParse(node[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var number = NodeNumber(node);
         if (number is < 1 or > MaxNodes || !File.Exists(Path.Combine(repositoryRoot, "silo-config", $"{node}.json")))
         {
             throw new LauncherException($"cannot add '{node}': nodes are n1..n{MaxNodes} (silo-config/nX.json)");
@@ -221,6 +234,10 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         progress.WriteLine($"raftctl: started {node} to join (pid {added.Pid}, silo port {added.SiloPort}, gateway {added.GatewayPort}), log {state.LogFile(node)}");
         return added.Pid;
     }
+
+    /// <summary>i for node "ni" (its ports are the base port plus i-1), 0 for any other name.</summary>
+    private static int NodeNumber(string node) =>
+        node.Length > 1 && node[0] == 'n' && int.TryParse(node[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : 0;
 
     /// <summary>Stops every node (gracefully, then by force) and leaves no silo process behind.</summary>
     public void Down()

@@ -85,7 +85,7 @@ public static class MemberCommand
             {
                 return action switch
                 {
-                    "list" => await ListAsync(client, output, error, whole.Token),
+                    "list" => await ListAsync(client, limit, output, error, whole.Token),
                     "move-leader" => Report(await client.MoveLeaderAsync(nodes[0], limit, whole.Token), $"move-leader {nodes[0]}", output, error),
                     "replace" => await ReplaceAsync(client, nodes[0], nodes[1], limit, catchUp, output, error, whole.Token),
                     _ => await ChangeAsync(client, action, nodes[0], arguments.Has("--learner"), limit, catchUp, output, error, whole.Token),
@@ -115,9 +115,19 @@ public static class MemberCommand
         return (action, positional.Skip(1).ToArray());
     }
 
-    private static async Task<int> ListAsync(MembershipClient client, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(MembershipClient client, TimeSpan limit, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
+        // Asked again until a leader answers (the first connects to a busy silo, or an election, can take
+        // seconds), within the limit.
+        var clock = global::System.Diagnostics.Stopwatch.StartNew();
         var views = await client.ViewsAsync(cancellationToken);
+        while (MembershipClient.Leader(views) is null && clock.Elapsed < limit)
+        {
+            await Task.Delay(250, cancellationToken);
+            views = await client.ViewsAsync(cancellationToken);
+        }
+
         if (MembershipClient.Leader(views) is not { } leader)
         {
             await error.WriteLineAsync("raftctl member list: no leader answered; " +
