@@ -82,6 +82,35 @@ public sealed class ReplaceTests(ReplaceCluster cluster) : IClassFixture<Replace
     }
 }
 
+public sealed class MoveLeaderCluster() : TestCluster(basePort: 25700)
+{
+    protected override UpOptions Options => new() { Nodes = 3 };
+}
+
+[Collection(RealProcesses.Name)]
+public sealed class MoveLeaderTests(MoveLeaderCluster cluster) : IClassFixture<MoveLeaderCluster>
+{
+    [Fact]
+    public async Task Leadership_moves_to_each_node_in_turn_under_load_and_the_history_stays_linearizable()
+    {
+        await cluster.EnsureHealthyAsync();
+        var history = await MembershipRun.UnderLoadAsync(cluster, async () =>
+        {
+            foreach (var target in new[] { "n1", "n2", "n3", "n1" })
+            {
+                var output = new StringWriter();
+                var error = new StringWriter();
+                var exitCode = await MemberCommand.RunAsync("move-leader", [target, "--cluster-dir", cluster.Directory], output, error);
+                Assert.True(exitCode == 0, $"move-leader {target} exited {exitCode}: {error}");
+                var rows = await cluster.StatusAsync();
+                Assert.True(rows.Single(r => r.Node == target).Status?.Role == "leader",
+                    $"after move-leader {target}: {TestCluster.Describe(rows)}");
+            }
+        });
+        await FinalReads.AssertLinearizableAsync(cluster, history);
+    }
+}
+
 internal static class MembershipRun
 {
     /// <summary>Runs `raftctl load` (4 clients) while <paramref name="changes"/> run, and stops it a few seconds after.</summary>

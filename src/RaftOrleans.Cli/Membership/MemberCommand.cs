@@ -80,7 +80,8 @@ public static class MemberCommand
         await using (channel)
         {
             var client = new MembershipClient(channel);
-            using var whole = new CancellationTokenSource(limit + catchUp + TimeSpan.FromSeconds(30));
+            // Replace runs three changes, each within the limit, and one catch-up: never longer than that.
+            using var whole = new CancellationTokenSource(3 * limit + catchUp + TimeSpan.FromSeconds(30));
             try
             {
                 return action switch
@@ -93,7 +94,7 @@ public static class MemberCommand
             }
             catch (OperationCanceledException)
             {
-                await error.WriteLineAsync($"raftctl {verb}: gave up after {(limit + catchUp).TotalSeconds:0} s");
+                await error.WriteLineAsync($"raftctl {verb}: gave up after {(3 * limit + catchUp).TotalSeconds:0} s");
                 return 3;
             }
         }
