@@ -3,6 +3,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Configuration;
+using static RaftOrleans.Cli.Membership.MembershipClient;
 
 namespace RaftOrleans.Cli.Membership;
 
@@ -252,8 +253,4 @@ public static class MemberCommand
         error.WriteLine($"raftctl: {what}: {outcome.Message}");
         return outcome.Result == ChangeResult.TimedOut ? 3 : 1;
     }
-
-    private static bool IsMember(MembershipView view, string node) => view.Members.Any(m => m.Node == node);
-
-    private static bool IsVoter(MembershipView view, string node) => view.Members.Any(m => m.Node == node && m.Voter);
 }

@@ -161,6 +161,10 @@ public sealed class MembershipClient(OrleansNodeChannel channel)
         return new ChangeOutcome(ChangeResult.TimedOut, $"{target} did not take over within {limit.TotalSeconds:0} s ({problem})");
     }
 
+    public static bool IsMember(MembershipView view, string node) => view.Members.Any(m => m.Node == node);
+
+    public static bool IsVoter(MembershipView view, string node) => view.Members.Any(m => m.Node == node && m.Voter);
+
     public static string Voters(MembershipView view) => string.Join(",", view.Members.Where(m => m.Voter).Select(m => m.Node));
 
     private static string Learners(MembershipView view) =>
