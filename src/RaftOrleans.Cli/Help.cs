@@ -22,6 +22,10 @@ internal static class Help
         {Indent(BenchClusterCommand.Usage)}
               measure a real cluster: write throughput and latency at several client counts, linearizable
               reads, and failover (leader killed: time to a new leader, write gap); tables, CSV and SVG plots
+        {Indent(WorkloadSettings.Usage)}
+              one workload, on a cluster of its own (--up N) or the running one: writes, reads, leader kills
+              (time to the next write), or the log growing to N entries; each silo's CPU idle and under load;
+              --json FILE writes the run's figures as one JSON object
         {Indent(ClusterCommand.Usage)}
               run a local cluster of silo processes, and kill, freeze or restart its nodes
         {Indent(StatusCommand.Usage)}

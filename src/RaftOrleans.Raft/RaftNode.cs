@@ -152,7 +152,7 @@ public sealed partial class RaftNode
     public bool HasReady =>
         _readyInFlight is null &&
         (_appendsPending || _readRoundPending || _outbox.Count > 0 || _readStates.Count > 0 || _receivedSnapshot is not null ||
-         !HardState.Equals(_lastReadyHardState) || _log.HasUnwrittenEntries || _log.Applied < _log.Committed ||
+         !HardState.Equals(_lastReadyHardState) || _log.HasUnwrittenEntries || _log.Applied < _log.ApplicableIndex(_options.AsyncStorageWrites) ||
          !SoftState.Equals(_lastReadySoftState));
 
     /// <summary>Collects what the host must do now. Follow with <see cref="Advance"/>.</summary>
@@ -177,7 +177,7 @@ public sealed partial class RaftNode
             _receivedSnapshotDiscardedLog,
             _log.TakeUnwrittenEntries(),
             messages,
-            _log.CommittedNotApplied(_options.MaxCommittedEntriesPerReady),
+            _log.CommittedNotApplied(_options.MaxCommittedEntriesPerReady, onlyDurable: _options.AsyncStorageWrites),
             readStates,
             soft.Equals(_lastReadySoftState) ? null : soft);
         _receivedSnapshot = null;

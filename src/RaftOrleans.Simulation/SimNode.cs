@@ -92,9 +92,8 @@ public sealed class SimNode : ILogView
             }
         }
         long prevTerm = 0;
-        // With asynchronous writes, a snapshot taken while this write was in flight may cover its first
-        // entries (committed entries are applied before they are durable here): those need no writing, and
-        // a stored log that does not reach the snapshot restarts right after it.
+        // A snapshot installed from the leader while this write was in flight may cover its first entries:
+        // those need no writing, and a stored log that does not reach the snapshot restarts right after it.
         var covered = Math.Max(_durableOffset, DurableSnapshot?.Index ?? 0);
         var entries = ready.Entries.Where(e => e.Index > covered).ToList();
         if (entries.Count > 0 && DurableSnapshot is { } durableSnapshot && entries[0].Index == durableSnapshot.Index + 1)

@@ -18,6 +18,11 @@ public sealed class InMemoryGrainStorage : IGrainStorage
 
     public int RowCount => _rows.Count;
 
+    /// <summary>ClearStateAsync calls so far (each is one statement, one transaction, on a database).</summary>
+    public int Clears => _clears;
+
+    private int _clears;
+
     /// <summary>Deletes rows whose state name starts with <paramref name="prefix"/> (a damaged database).</summary>
     public void DeleteRowsOf(string prefix)
     {
@@ -62,13 +67,22 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return Task.CompletedTask;
     }
 
-    /// <summary>Deletes the row if it still has the given ETag, as the ClearStorageKey scripts do.</summary>
+    /// <summary>Deletes the row if it still has the given ETag, as the ClearStorageKey scripts do; a batch
+    /// name deletes every listed row that is there, as they do too.</summary>
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        Interlocked.Increment(ref _clears);
         if (FailWritesOf is not null && stateName.StartsWith(FailWritesOf, StringComparison.Ordinal))
             throw new IOException($"injected failure clearing {stateName}");
         lock (_rows)
         {
+            if (stateName.StartsWith(RaftOrleans.Grains.Storage.RaftNodeStore.DeleteRowsPrefix, StringComparison.Ordinal))
+            {
+                foreach (var name in stateName[RaftOrleans.Grains.Storage.RaftNodeStore.DeleteRowsPrefix.Length..].Split(','))
+                    _rows.TryRemove((name, grainId), out _);
+                grainState.ETag = (long.Parse(grainState.ETag!) + 1).ToString();
+                return Task.CompletedTask;
+            }
             if (!_rows.TryGetValue((stateName, grainId), out var row) || row.Version.ToString() != grainState.ETag)
                 throw new InconsistentStateException($"version conflict clearing {stateName}: held {grainState.ETag}");
             _rows.TryRemove((stateName, grainId), out _);

@@ -110,6 +110,29 @@ public sealed class RaftNodeStoreSnapshotTests
         AssertLoaded(await NewStore().LoadAsync(), SnapshotAt(12, 1, 10), 13, 14);
     }
 
+    /// <summary>A snapshot at 10,000 entries covers about 300 segments: one delete transaction (one sync)
+    /// each raced the loop's own writes for the node's database. They go in one statement.</summary>
+    [Fact]
+    public async Task Compaction_deletes_every_covered_row_in_one_storage_call()
+    {
+        var store = NewStore();
+        await store.LoadAsync();
+        await PersistAsync(store, new HardState(1, "n1", 30), Entries(1, 30));
+        await PersistAsync(store, null, [], SnapshotAt(10, 1, 2 * ChunkBytes));
+        await store.DeleteRowsAsync(store.TakeObsoleteRows());
+        await PersistAsync(store, null, [], SnapshotAt(29, 1, 10)); // six more segments and the first snapshot's chunks
+        var obsolete = store.TakeObsoleteRows();
+        Assert.True(obsolete.Count >= 6, $"{obsolete.Count} rows to delete");
+        var clearsBefore = _storage.Clears;
+
+        await store.DeleteRowsAsync(obsolete);
+
+        Assert.Equal(1, _storage.Clears - clearsBefore);
+        Assert.Empty(SegmentRows());
+        Assert.Single(ChunkRows()); // the newest snapshot's one chunk stays
+        AssertLoaded(await NewStore().LoadAsync(), SnapshotAt(29, 1, 10), 30, 30);
+    }
+
     [Fact]
     public async Task A_failed_snapshot_write_leaves_the_whole_log_and_the_retry_succeeds()
     {

@@ -66,6 +66,7 @@ public sealed class BenchClusterTests : IDisposable
         }
 
         Assert.Contains("median", output.ToString());
+        Assert.Contains(NodeFiguresTable.CpuTitle, output.ToString());
     }
 
     private List<Dictionary<string, string>> Rows(string csv)

@@ -18,30 +18,11 @@ public static class BenchClusterCommand
         raftctl bench cluster [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
                                 [--existing] [--cluster-dir DIR] [--out DIR] [--seconds S] [--clients 1,4,16,64]
                                 [--value-bytes N] [--read-clients C] [--failover-rounds N] [--failover-clients C]
-                                [--breakdown]
+                                [--idle-seconds S] [--breakdown]
         """;
 
-    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // let RunAsync's finally stop the silos
-            error.WriteLine("raftctl bench: interrupted, stopping");
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        try
-        {
-            return RunAsync(args, output, error, cancellation.Token).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
-    }
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        BenchSession.WithCtrlC("bench", error, cancellation => RunAsync(args, output, error, cancellation));
 
     /// <param name="prebuiltSiloDll">See <see cref="ClusterLauncher"/> (the tests pass their own build).</param>
     /// <returns>0 measured, 1 a phase measured nothing or a failover did not recover, 2 usage, 130 interrupted.</returns>
@@ -62,45 +43,8 @@ public static class BenchClusterCommand
 
         // Progress goes to stderr, so stdout holds only the tables.
         var launcher = new ClusterLauncher(root, settings.ClusterDirectory, error, prebuiltSiloDll);
-        var started = false;
-        try
-        {
-            if (!settings.UseExisting)
-            {
-                // Checked here, not left to Up: the finally below must never stop a cluster this run did not start.
-                if (ClusterState.TryLoad(launcher.ClusterDirectory) is { } previous && previous.Nodes.Any(node => SiloProcess.IsRunning(previous, node)))
-                {
-                    throw new LauncherException($"a cluster is running in {launcher.ClusterDirectory}; measure it with --existing --cluster-dir {launcher.ClusterDirectory}, or stop it first");
-                }
-
-                started = true;
-                launcher.Up(settings.Cluster);
-            }
-
-            await launcher.WaitForLeaderAsync(StartLimit, cancellation);
-            foreach (var node in launcher.State.Nodes)
-            {
-                await launcher.WaitUntilAnswersAsync(node.Node, StartLimit, cancellation);
-            }
-
-            return await MeasureAsync(launcher, settings, output, error, cancellation) ? 0 : 1;
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            return 130;
-        }
-        catch (Exception e) when (e is LauncherException or ConfigException)
-        {
-            await error.WriteLineAsync($"raftctl bench cluster: {e.Message}");
-            return 1;
-        }
-        finally
-        {
-            if (started)
-            {
-                launcher.Down();
-            }
-        }
+        return await BenchSession.RunAsync("bench cluster", launcher, settings.UseExisting ? null : settings.Cluster, error,
+            running => MeasureAsync(running, settings, output, error, cancellation), cancellation);
     }
 
     private static async Task<bool> MeasureAsync(ClusterLauncher launcher, BenchClusterSettings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -112,36 +56,51 @@ public static class BenchClusterCommand
         var clock = Stopwatch.StartNew();
         var writes = new List<LatencySummary>();
         LatencySummary? reads = null;
+        var cpu = new List<(string, IReadOnlyDictionary<string, double?>)>();
         await using (var channel = new OrleansNodeChannel(state.Endpoints()))
         {
             var clients = new ClosedLoopClients(channel, FailoverRound.WriterOptions, clock);
             await output.WriteLineAsync($"bench cluster: {caption}; closed-loop clients, {settings.PhaseDuration.TotalSeconds:0.#} s per level, " +
                                         $"puts of {settings.ValueBytes}-byte values, latency per operation as the client saw it");
+            if (settings.IdleDuration > TimeSpan.Zero)
+            {
+                error.WriteLine($"raftctl bench: {settings.IdleDuration.TotalSeconds:0.#} s idle, sampling each silo's CPU");
+                var idle = SiloCpu.Start(launcher.State);
+                await Task.Delay(settings.IdleDuration, cancellation);
+                cpu.Add(("idle", idle.PercentOfCore()));
+            }
+
             BenchReport.WriteThroughputHeader(output);
             var breakdowns = new StringWriter();
             foreach (var level in settings.ClientLevels)
             {
-                var before = settings.Breakdown ? await StatusesAsync(channel, cancellation) : [];
+                var before = settings.Breakdown ? await RunObservation.StatusesAsync(channel, cancellation) : [];
+                var levelCpu = SiloCpu.Start(launcher.State);
                 var samples = await RunPhaseAsync(clients, level, settings.PhaseDuration,
                     (client, index, n) => client.PutAsync(Key(runId, index, n), value), cancellation);
-                writes.Add(Summarise("write", level, samples));
+                cpu.Add(($"write {level}", levelCpu.PercentOfCore()));
+                writes.Add(LatencySummary.OfSamples("write", level, samples));
                 BenchReport.WriteThroughputRow(output, writes[^1]);
                 if (settings.Breakdown)
                 {
                     await breakdowns.WriteLineAsync();
-                    BreakdownReport.Write(breakdowns, writes[^1], before, await StatusesAsync(channel, cancellation));
+                    BreakdownReport.Write(breakdowns, writes[^1], before, await RunObservation.StatusesAsync(channel, cancellation));
                 }
             }
 
             if (settings.ReadClients > 0)
             {
                 // Reads of keys the first level wrote; a linearizable get is a ReadIndex round on the leader.
+                var readCpu = SiloCpu.Start(launcher.State);
                 var samples = await RunPhaseAsync(clients, settings.ReadClients, settings.PhaseDuration,
                     (client, _, n) => client.GetAsync(Key(runId, 0, n)), cancellation);
-                reads = Summarise("read", settings.ReadClients, samples);
+                cpu.Add(($"read {settings.ReadClients}", readCpu.PercentOfCore()));
+                reads = LatencySummary.OfSamples("read", settings.ReadClients, samples);
                 BenchReport.WriteThroughputRow(output, reads);
             }
 
+            await output.WriteLineAsync();
+            NodeFiguresTable.Write(output, NodeFiguresTable.CpuTitle, state.Nodes.Select(node => node.Node).ToList(), cpu);
             await output.WriteAsync(breakdowns.ToString());
         }
 
@@ -152,7 +111,7 @@ public static class BenchClusterCommand
             await output.WriteLineAsync($"failover: {settings.FailoverClients} writers; SIGKILL of the leader; elected = until the survivors agree on a new leader; " +
                                         "write gap = no write succeeded; then the node restarts and catches up");
             BenchReport.WriteFailoverHeader(output);
-            var round = new FailoverRound(launcher, settings, clock, error, cancellation);
+            var round = new FailoverRound(launcher, settings.FailoverClients, settings.ValueBytes, clock, error, cancellation);
             for (var number = 1; number <= settings.FailoverRounds; number++)
             {
                 rounds.Add(await round.RunAsync(number, runId));
@@ -175,25 +134,6 @@ public static class BenchClusterCommand
         return measuredAll && recoveredAll;
     }
 
-    /// <summary>The status of every node that answers within a second (the breakdown's figures).</summary>
-    private static async Task<IReadOnlyList<NodeStatus>> StatusesAsync(OrleansNodeChannel channel, CancellationToken cancellation)
-    {
-        var replies = await Task.WhenAll(channel.Nodes.Select(async node =>
-        {
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            limit.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                return await channel.GetStatusAsync(node, limit.Token);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
-            {
-                return null;
-            }
-        }));
-        return replies.OfType<NodeStatus>().ToList();
-    }
-
     /// <summary>Each client writes its own 64 keys in turn, so the store stays small however long the run.</summary>
     private static string Key(string runId, int clientIndex, long n) => $"bench-{runId}/c{clientIndex}/k{n % 64}";
 
@@ -203,12 +143,5 @@ public static class BenchClusterCommand
         var samples = await clients.RunAsync(level, operation, duration, cancellation);
         cancellation.ThrowIfCancellationRequested();
         return samples;
-    }
-
-    private static LatencySummary Summarise(string kind, int clients, IReadOnlyList<WriteSample> samples)
-    {
-        var seconds = samples.Count == 0 ? 0 : (samples.Max(s => s.EndMs) - samples.Min(s => s.StartMs)) / 1000;
-        return LatencySummary.Of(kind, clients, samples.Where(s => s.Succeeded).Select(s => s.LatencyMs).ToList(),
-            samples.Count(s => !s.Succeeded), seconds);
     }
 }

@@ -11,7 +11,7 @@ public sealed record BenchClusterSettings
     public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>
     {
         "--nodes", "--storage", "--postgres", "--base-port", "--cluster-dir", "--out", "--seconds", "--clients",
-        "--value-bytes", "--read-clients", "--failover-rounds", "--failover-clients",
+        "--value-bytes", "--read-clients", "--failover-rounds", "--failover-clients", "--idle-seconds",
     };
 
     public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--existing", "--breakdown" };
@@ -30,6 +30,9 @@ public sealed record BenchClusterSettings
     public int ReadClients { get; init; } = 16;
     public int FailoverRounds { get; init; } = 5;
     public int FailoverClients { get; init; } = 4;
+
+    /// <summary>Before the first level, the cluster idles this long while each silo's CPU is sampled (0: not).</summary>
+    public TimeSpan IdleDuration { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>After each write level, print where a write's time went (the nodes' stage histograms).</summary>
     public bool Breakdown { get; init; }
@@ -56,6 +59,7 @@ public sealed record BenchClusterSettings
             ReadClients = arguments.Int("--read-clients", 16, 0, 1000),
             FailoverRounds = arguments.Int("--failover-rounds", 5, 0, 100),
             FailoverClients = arguments.Int("--failover-clients", 4, 1, 1000),
+            IdleDuration = TimeSpan.FromSeconds(arguments.Double("--idle-seconds", 3, 0, 3600)),
             Breakdown = arguments.Has("--breakdown"),
         };
     }

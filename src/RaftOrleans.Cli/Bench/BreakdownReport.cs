@@ -49,9 +49,9 @@ public static class BreakdownReport
     {
         // The leader is the node that answered the level's writes: the one leading at the end may have taken
         // over only late in it (an election during the level, which the header then says).
-        var during = after.ToDictionary(status => status.Node, status => During(status, before));
-        var leader = after.MaxBy(status => during[status.Node].GetValueOrDefault("propose.total")?.Count ?? 0);
-        if (leader is null || (during[leader.Node].GetValueOrDefault("propose.total")?.Count ?? 0) == 0)
+        var during = StagesDuring(before, after);
+        var leader = ServingLeader(after, during);
+        if (leader is null)
         {
             output.WriteLine($"breakdown, {client.Clients} clients: no node that answered served a write, nothing to show");
             return;
@@ -83,6 +83,17 @@ public static class BreakdownReport
             if (!stages.TryGetValue(stage, out var histogram) || histogram.Count == 0) continue;
             output.WriteLine(Line(label, histogram.Count, histogram.Percentile(0.5), histogram.Percentile(0.9), histogram.Percentile(0.99), histogram.Mean));
         }
+    }
+
+    /// <summary>Each node's stage histograms (node name to stage name) for what happened between the two readings.</summary>
+    public static Dictionary<string, Dictionary<string, StageHistogram>> StagesDuring(IReadOnlyList<NodeStatus> before, IReadOnlyList<NodeStatus> after) =>
+        after.ToDictionary(status => status.Node, status => During(status, before));
+
+    /// <summary>The node that answered the most proposals between the readings (null: none answered one).</summary>
+    public static NodeStatus? ServingLeader(IReadOnlyList<NodeStatus> after, Dictionary<string, Dictionary<string, StageHistogram>> during)
+    {
+        var leader = after.MaxBy(status => during[status.Node].GetValueOrDefault("propose.total")?.Count ?? 0);
+        return leader is not null && (during[leader.Node].GetValueOrDefault("propose.total")?.Count ?? 0) > 0 ? leader : null;
     }
 
     private static Dictionary<string, StageHistogram> During(NodeStatus after, IReadOnlyList<NodeStatus> before)

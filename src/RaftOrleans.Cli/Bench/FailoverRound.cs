@@ -23,7 +23,9 @@ public sealed record FailoverResult(
 /// succeed again and a little after; then the killed node is restarted and the round waits until it has
 /// applied everything the leader committed, so every round starts from a whole, caught-up cluster.
 /// </summary>
-public sealed class FailoverRound(ClusterLauncher launcher, BenchClusterSettings settings, Stopwatch clock, TextWriter progress, CancellationToken cancellation)
+/// <param name="writers">Closed-loop writers that run through the kill.</param>
+/// <param name="valueBytes">The size of each value they put.</param>
+public sealed class FailoverRound(ClusterLauncher launcher, int writers, int valueBytes, Stopwatch clock, TextWriter progress, CancellationToken cancellation)
 {
     private static readonly TimeSpan StatusCallLimit = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan StatusPollPause = TimeSpan.FromMilliseconds(50);
@@ -44,11 +46,11 @@ public sealed class FailoverRound(ClusterLauncher launcher, BenchClusterSettings
             ?? throw new LauncherException($"failover round {round}: no leader agreed by a majority before the kill");
 
         var lastSuccessMs = new LastSuccess();
-        var value = new string('f', settings.ValueBytes);
-        var writers = new ClosedLoopClients(channel, WriterOptions, clock);
+        var value = new string('f', valueBytes);
+        var clients = new ClosedLoopClients(channel, WriterOptions, clock);
         using var stopWriters = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var writersFromMs = clock.Elapsed.TotalMilliseconds;
-        var running = writers.RunAsync(settings.FailoverClients, async (client, index, n) =>
+        var running = clients.RunAsync(writers, async (client, index, n) =>
         {
             await client.PutAsync($"bench-{runId}/failover{round}/c{index}/k{n % 64}", value);
             lastSuccessMs.Record(clock.Elapsed.TotalMilliseconds);

@@ -111,12 +111,15 @@ public sealed partial class RaftNodeGrain
         }
     }
 
+    /// <summary>This activation saw its own version of the node row less than a lease ago.</summary>
+    private bool NodeRowLeaseIsFresh => Stopwatch.GetElapsedTime(_nodeRowOwnedAt) < NodeRowLease;
+
     /// <summary>Before the loop acts on a Ready: true while the lease holds; otherwise reads the row's
     /// version (retrying while storage fails, as a write would) and stops this activation if another one
     /// has written the row.</summary>
     private Task<bool> EnsureNodeRowIsOursAsync()
     {
-        if (Stopwatch.GetElapsedTime(_nodeRowOwnedAt) < NodeRowLease) return Task.FromResult(true);
+        if (NodeRowLeaseIsFresh) return Task.FromResult(true);
         return WriteDurablyAsync(async () =>
         {
             if (!await _store.OwnsNodeRowAsync())

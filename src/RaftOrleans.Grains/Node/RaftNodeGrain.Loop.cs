@@ -11,22 +11,18 @@ using RaftOrleans.Raft.Messages;
 
 namespace RaftOrleans.Grains;
 
-// The processing loop: the only code that calls into the core. It follows the Ready contract
-// (RaftOrleans.Raft/Ready.cs): feed everything queued, GetReady, persist (one storage write), send,
-// apply, Advance, and again while there is work. Deliveries, ticks and proposals that arrive while it
-// awaits storage only queue, so nothing reaches the core between GetReady and Advance, and everything
-// that queued up folds into the next Ready (group commit).
+// The processing loop: the only code that steps the core. It follows the core's asynchronous Ready
+// contract (RaftOrleans.Raft/Ready.cs, RaftOptions.AsyncStorageWrites; dissertation §10.2.1): feed
+// everything queued, GetReady, send what promises nothing about our storage (a leader's appends leave
+// beside its own write), apply what is committed and locally durable, AdvanceWhileWriting, and hand
+// the Ready to the writer (RaftNodeGrain.Writes.cs). The loop does not wait for the write: while one is
+// in flight it keeps stepping acknowledgements, proposals and ticks, and the writer's next write takes
+// every Ready that queued meanwhile (one storage write per batch; batches grow with load). What promises
+// durable state (acknowledgements, votes) leaves only once the writer has made it durable.
 public sealed partial class RaftNodeGrain
 {
     private bool _processing;
     private int _storageFailures;
-
-    /// <summary>The hard state last made durable (term and vote decide whether a Ready must be written).</summary>
-    private HardState _writtenHardState;
-
-    /// <summary>A hard state that differs from the written one only by a higher commit index: written with
-    /// the next write (see <see cref="PersistAsync"/>).</summary>
-    private HardState? _unwrittenCommit;
 
     /// <summary>Starts the loop unless it is already running; it drains everything queued.</summary>
     private void Kick()
@@ -47,17 +43,29 @@ public sealed partial class RaftNodeGrain
             {
                 FeedQueuedInput();
                 if (!_core.HasReady) break;
+                // Before acting on a Ready: the node row must still be ours (RaftNodeGrain.Fence.cs). Usually
+                // the lease is fresh; checking it otherwise is a storage call, made between writes.
+                if (!NodeRowLeaseIsFresh)
+                {
+                    if (!await WritesDrainedAsync() || !await EnsureNodeRowIsOursAsync()) return;
+                    continue;
+                }
+                // From GetReady to AdvanceWhileWriting nothing awaits, so nothing else reaches the core.
                 var ready = _core.GetReady();
-                if (!await PersistAsync(ready)) return; // stopped or fenced: this activation is going away
-                if (!await EnsureNodeRowIsOursAsync()) return; // RaftNodeGrain.Fence.cs
-                SyncPeerLinks(ready.Messages); // RaftNodeGrain.Membership.cs: links follow the configuration
-                Send(ready.Messages);
+                var heldEntries = HeldEntriesBelow(ready);
+                // RaftNodeGrain.Membership.cs: links follow the configuration, made now for the messages
+                // that leave after the write too.
+                SyncPeerLinks(ready.Messages);
+                Send(ready.ImmediateMessages);
                 if (ready.Snapshot is { } installed) OnSnapshotInstalled(installed, ready.LogDiscarded);
                 Apply(ready.CommittedEntries);
                 OnReadStates(ready.ReadStates);
-                _core.Advance(ready);
+                _core.AdvanceWhileWriting(ready);
                 NoteCommitIndex();
-                if (_core.SnapshotDue && !await TakeSnapshotAsync()) return;
+                QueueWrite(ready, heldEntries);
+                // A snapshot is taken and written between writes, with none in flight (the store is one
+                // writer's), and covers only what is applied, so only what is durable here.
+                if (_core.SnapshotDue && (!await WritesDrainedAsync() || !await TakeSnapshotAsync())) return;
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
                         NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
@@ -65,14 +73,21 @@ public sealed partial class RaftNodeGrain
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Raft node {Node} stopped on an unexpected error", NodeId);
-            Stop($"failed: {e.Message}");
-            DeactivateOnIdle();
+            StopOnUnexpectedError(e, "loop");
         }
         finally
         {
             _processing = false;
         }
+    }
+
+    /// <summary>A bug, not a storage or network failure (those are handled where they happen): stop acting,
+    /// say where, and let a new activation start from what is durable.</summary>
+    private void StopOnUnexpectedError(Exception e, string where)
+    {
+        _logger.LogError(e, "Raft node {Node} stopped on an unexpected error in its {Where}", NodeId, where);
+        Stop($"failed: {e.Message}");
+        DeactivateOnIdle();
     }
 
     private void FeedQueuedInput()
@@ -120,50 +135,6 @@ public sealed partial class RaftNodeGrain
         NoteCommitIndex();
         RequestReadIndexes();
         FeedMembershipRequests(); // RaftNodeGrain.Membership.cs
-    }
-
-    /// <summary>Makes the Ready's snapshot, hard state and entries durable (one node-row write, after the
-    /// snapshot's chunk rows and any filled segment), retrying until the database takes them: until then no
-    /// vote or acknowledgement leaves (they are in the same Ready, sent after). Returns false when this
-    /// activation must stop instead (fenced by a newer one, or deactivating).</summary>
-    /// <remarks>A Ready whose only change is a higher commit index is not written on its own: nothing sent
-    /// or applied depends on the commit index being durable (the paper keeps it volatile; etcd writes it
-    /// without a sync), and writing it would cost a second storage write per batch, on the leader between
-    /// the followers' acknowledgements and the client's answer. It rides along with the next write; a node
-    /// restarted before that comes back with a lower commit index and learns the rest from the leader.</remarks>
-    private Task<bool> PersistAsync(Ready ready)
-    {
-        if (!ready.MustPersist) return Task.FromResult(true);
-        if (ready is { Entries.Count: 0, Snapshot: null, LogDiscarded: false, HardState: { } onlyCommit }
-            && onlyCommit.Term == _writtenHardState.Term && onlyCommit.VotedFor == _writtenHardState.VotedFor)
-        {
-            _unwrittenCommit = onlyCommit;
-            return Task.FromResult(true);
-        }
-        var hardState = ready.HardState ?? _unwrittenCommit;
-        _unwrittenCommit = null;
-        return WriteReadyAsync(hardState, ready);
-    }
-
-    private async Task<bool> WriteReadyAsync(HardState? hardState, Ready ready)
-    {
-        var called = Stopwatch.GetTimestamp();
-        long started = 0, finished = 0;
-        if (!await WriteDurablyAsync(async () =>
-            {
-                started = Stopwatch.GetTimestamp();
-                await _store.PersistAsync(hardState, ready.Entries, _core.EntryAt, ready.Snapshot, ready.LogDiscarded);
-                finished = Stopwatch.GetTimestamp();
-            }))
-            return false;
-        if (hardState is { } written) _writtenHardState = written;
-        _metrics.RecordSince(WriteStages.WriteTotal, called);
-        _metrics.RecordBetween(WriteStages.WriteQueue, called, started);
-        _metrics.RecordBetween(WriteStages.WriteStorage, started, finished);
-        _metrics.RecordSince(WriteStages.WriteResume, finished);
-        _metrics.Record(WriteStages.WriteEntries, ready.Entries.Count);
-        _metrics.Record(WriteStages.WriteRows, _store.LastPersistWrites);
-        return true;
     }
 
     /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this

@@ -7,11 +7,10 @@ namespace RaftOrleans.Grains;
 // Log compaction (paper §7, dissertation chapter 5). When the core says a snapshot is due (entries or
 // bytes since the last one, RaftOptions thresholds), the loop, between Readys, asks the state machine
 // for its state, hands it to the core (which compacts its in-memory log, keeping trailing entries) and
-// makes it durable in its own store write: chunk rows first, then the node row that names them and
-// drops the covered entries. Only once that write is durable are the covered log segments and the
+// makes it durable in its own store write, with no other write in flight: chunk rows first, then the
+// node row that names them and drops the covered entries. Only once that write is durable are the covered log segments and the
 // previous snapshot's chunks deleted, off the loop. A snapshot received from a leader arrives in a
-// Ready and is persisted with it, before its acknowledgement leaves; then the state machine is
-// replaced by it.
+// Ready and is persisted with it (alone, RaftNodeGrain.Writes.cs) before its acknowledgement leaves.
 public sealed partial class RaftNodeGrain
 {
     /// <summary>Deletions of rows a snapshot made obsolete, one batch after another, off the loop.</summary>
@@ -31,8 +30,10 @@ public sealed partial class RaftNodeGrain
         return true;
     }
 
-    /// <summary>A snapshot from the leader is durable: it replaces the state machine, and with it every
-    /// entry up to its index, including any this node proposed and was waiting to apply.</summary>
+    /// <summary>A snapshot from the leader replaces the state machine, and with it every entry up to its
+    /// index, including any this node proposed and was waiting to apply. Its write may still be in flight:
+    /// nothing that says it is durable (the InstallSnapshot answer) leaves before that write is done, and a
+    /// crash before it only takes the node back to the state it had, which it never acknowledged beyond.</summary>
     private void OnSnapshotInstalled(Snapshot snapshot, bool logDiscarded)
     {
         RestoreStateMachine(snapshot);
@@ -44,7 +45,7 @@ public sealed partial class RaftNodeGrain
         }
         _logger.LogInformation("Raft node {Node} installed a snapshot from {Leader} at index {Index} ({Bytes} bytes){Discarded}",
             NodeId, _core.Leader ?? "?", snapshot.Index, snapshot.Data.Length, logDiscarded ? ", discarding its log" : "");
-        DeleteObsoleteRows();
+        // Its write may still be in flight: the rows it makes obsolete are deleted once it is durable.
     }
 
     private void RestoreStateMachine(Snapshot snapshot)

@@ -97,6 +97,8 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
             MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
+            // The loop steps on while a write is in flight (RaftNodeGrain.Loop.cs, RaftNodeGrain.Writes.cs).
+            AsyncStorageWrites = true,
             PromotionLagEntries = PromotionLagEntries,
             // Lease reads only when asked for (ReadLeased), timed on the monotonic clock: ticks are dropped
             // while storage stalls, so a tick count would let the lease outlive the followers' timeout.

@@ -30,6 +30,10 @@ internal sealed class RaftNodeStore
     public const string SegmentPrefix = "raft-log-";
     public const string SnapshotChunkPrefix = "raft-snapshot-";
 
+    /// <summary>A clear of this name followed by row names (comma separated) deletes those rows in one
+    /// statement (the ClearStorageKey scripts, Sql/*/ClearStorageKey.sql).</summary>
+    public const string DeleteRowsPrefix = "raft-delete-rows:";
+
     /// <summary>Write-once rows are inserted with version 1 and never updated.</summary>
     private const string WriteOnceRowVersion = "1";
 
@@ -291,27 +295,23 @@ internal sealed class RaftNodeStore
         return rows;
     }
 
-    /// <summary>Deletes write-once rows (segments oldest first, so that a crash midway leaves the rest
-    /// reachable from the chain for the next load to find). A row already gone is skipped. Safe to run
-    /// alongside the store's other calls: it only uses the storage.</summary>
+    /// <summary>Deletes write-once rows, up to 256 in one statement (segments oldest first, so that a crash
+    /// midway leaves the rest reachable from the chain for the next load to find). A row already gone is
+    /// skipped. Safe to run alongside the store's other calls: it only uses the storage.</summary>
     public async Task DeleteRowsAsync(IReadOnlyList<string> rows)
     {
-        foreach (var row in rows)
+        // In batches, each one statement and one transaction (a sync), in the order given: a deletion cut
+        // short leaves the rows of the later batches, which the next load or sweep finds again.
+        foreach (var batch in rows.Chunk(MaxRowsPerDelete))
         {
-            try
-            {
-                if (row.StartsWith(SnapshotChunkPrefix, StringComparison.Ordinal))
-                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredSnapshotChunk()));
-                else
-                    await _storage.ClearStateAsync(row, _grainId, WriteOnceRow(new StoredLogSegment()));
-            }
-            catch (InconsistentStateException)
-            {
-                // Not there (any more): an earlier, interrupted deletion already removed it.
-            }
-            lock (_deletedRows) _deletedRows.Add(row);
+            RowInUse = batch[0];
+            await _storage.ClearStateAsync(DeleteRowsPrefix + string.Join(',', batch), _grainId, WriteOnceRow(new StoredLogSegment()));
+            lock (_deletedRows) _deletedRows.UnionWith(batch);
         }
     }
+
+    /// <summary>Bounds one delete statement's parameter (row names are about 30 characters).</summary>
+    private const int MaxRowsPerDelete = 256;
 
     private HashSet<string> DeletedRows()
     {

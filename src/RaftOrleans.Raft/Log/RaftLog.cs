@@ -197,9 +197,15 @@ internal sealed class RaftLog
         _unstableFrom = Math.Max(_unstableFrom, Math.Min(index, _unwrittenFrom - 1) + 1);
     }
 
-    public IReadOnlyList<LogEntry> CommittedNotApplied(int maxEntries)
+    /// <summary>The highest index that may be applied: the commit index, or with asynchronous writes
+    /// (<paramref name="onlyDurable"/>) no further than this node's own storage holds. Commit means durable
+    /// on a majority, not here; a snapshot of state applied past our durable log would survive a crash that
+    /// loses the write, and leave the restarted node a snapshot followed by stale entries it never replaced.</summary>
+    public long ApplicableIndex(bool onlyDurable) => onlyDurable ? Math.Min(Committed, StableIndex) : Committed;
+
+    public IReadOnlyList<LogEntry> CommittedNotApplied(int maxEntries, bool onlyDurable)
     {
-        var upTo = Math.Min(Committed, Applied + maxEntries);
+        var upTo = Math.Min(ApplicableIndex(onlyDurable), Applied + maxEntries);
         var result = new List<LogEntry>((int)Math.Max(0, upTo - Applied));
         for (var index = Applied + 1; index <= upTo; index++) result.Add(EntryAt(index));
         return result;
