@@ -75,11 +75,7 @@ public sealed record WorkloadSettings
             throw new UsageException($"unexpected '{arguments.Positional[0]}'");
         }
 
-        var up = arguments.Value("--up") is null ? (int?)null : arguments.Int("--up", 3, 1, 99);
-        if (up is { } nodes && !ClusterLauncher.SupportedSizes.Contains(nodes))
-        {
-            throw new UsageException($"--up {nodes}: a cluster has {string.Join(" or ", ClusterLauncher.SupportedSizes)} nodes");
-        }
+        var up = arguments.Value("--up") is null ? (int?)null : arguments.Int("--up", 3, 1, ClusterLauncher.MaxNodes);
 
         foreach (var option in new[] { "--storage", "--postgres", "--base-port" })
         {
