@@ -22,7 +22,7 @@ public sealed record WorkloadSettings
                raftctl bench read [--clients C] [--seconds S] [--stale|--lease]
                raftctl bench failover [--kills K] [--clients C]
                raftctl bench growth [--entries N] [--from N] [--clients C]
-                 each also takes: [--up 3|5 [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]]
+                 each also takes: [--up 1..7 [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]]
                  [--cluster-dir DIR] [--json FILE] [--warmup S] [--idle-seconds S] [--value-bytes B]
         """;
 
