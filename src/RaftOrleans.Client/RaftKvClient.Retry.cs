@@ -89,8 +89,7 @@ public sealed partial class RaftKvClient
         }
     }
 
-    /// <param name="lease">Ask for a lease read (<see cref="IRaftNodeChannel.ReadLeasedAsync"/>); ignored with <paramref name="stale"/>.</param>
-    private async Task<KvResult> ReadAsync(KvOperation operation, bool stale, CancellationToken cancellationToken, bool lease = false)
+    private async Task<KvResult> ReadAsync(KvOperation operation, bool stale, CancellationToken cancellationToken)
     {
         Validate(operation);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -101,9 +100,7 @@ public sealed partial class RaftKvClient
             Attempt attempt;
             try
             {
-                attempt = await AttemptAsync((node, token) => lease && !stale
-                        ? _channel.ReadLeasedAsync(node, operation, token)
-                        : _channel.ReadAsync(node, operation, stale, token),
+                attempt = await AttemptAsync((node, token) => _channel.ReadAsync(node, operation, stale, token),
                     _options.ReadAttemptTimeout, backoff, deadline.Token, cancellationToken);
             }
             catch (DeadlinePassedException passed)
