@@ -122,8 +122,19 @@ public sealed class BenchWorkloadTests : IDisposable
         Assert.All(pids, pid => Assert.True(PosixSignals.IsAlive(pid), $"pid {pid} not running while measuring"));
         await interrupt.CancelAsync(); // what Ctrl-C does
 
-        Assert.Equal(130, await running);
-        Assert.All(pids, pid => Assert.False(PosixSignals.IsAlive(pid), $"silo pid {pid} still running after the interrupt"));
+        // Bounded: a run that ignores its interrupt must fail this test, not hang the suite (a busy-looping
+        // silo once kept it waiting until CI's limit).
+        var leftRunning = new List<int>();
+        try
+        {
+            Assert.Equal(130, await running.WaitAsync(TimeSpan.FromMinutes(2)));
+        }
+        finally
+        {
+            leftRunning = pids.Where(PosixSignals.IsAlive).ToList();
+            foreach (var pid in leftRunning) PosixSignals.Send(pid, PosixSignals.Kill); // never leave silos behind
+        }
+        Assert.True(leftRunning.Count == 0, $"silo pids {string.Join(", ", leftRunning)} still running after the interrupt");
     }
 
     [Theory]
