@@ -118,6 +118,7 @@ public sealed class BenchWorkloadTests : IDisposable
         }
 
         Assert.False(running.IsCompleted, $"the run ended before it measured: {error}");
+        Assert.True(error.ToString().Contains("measuring", StringComparison.Ordinal), $"the run did not start measuring within 3 minutes: {error}");
         var pids = ClusterState.Load(clusterDirectory).Nodes.Select(node => node.Pid).ToList();
         Assert.All(pids, pid => Assert.True(PosixSignals.IsAlive(pid), $"pid {pid} not running while measuring"));
         await interrupt.CancelAsync(); // what Ctrl-C does
@@ -127,7 +128,9 @@ public sealed class BenchWorkloadTests : IDisposable
         var leftRunning = new List<int>();
         try
         {
-            Assert.Equal(130, await running.WaitAsync(TimeSpan.FromMinutes(2)));
+            var ended = await Task.WhenAny(running, Task.Delay(TimeSpan.FromMinutes(2)));
+            Assert.True(ended == running, $"the run went on for 2 minutes after its interrupt: {error}");
+            Assert.True(await running == 130, $"exit code {await running} after the interrupt: {error}");
         }
         finally
         {

@@ -9,8 +9,18 @@ namespace RaftOrleans.Cli.Bench;
 /// <see cref="RaftKvClient"/> of its own (its own session and leader cache) on a shared channel, as an
 /// application's many callers would be. Timestamps are on the benchmark's one clock.
 /// </summary>
-public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOptions options, Stopwatch clock)
+public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOptions options, Stopwatch clock, TextWriter? failures = null)
 {
+    /// <summary>After a failed operation a client waits this long before its next: an operation that fails at
+    /// once (a refusal, a broken connection) would otherwise be retried in a loop as fast as the CPU allows,
+    /// flooding the cluster with proposals while measuring nothing.</summary>
+    public static readonly TimeSpan PauseAfterFailure = TimeSpan.FromMilliseconds(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _failureKinds = new();
+
+    /// <summary>How many operations failed, by exception type and first line of its message.</summary>
+    public IReadOnlyDictionary<string, long> FailureKinds => _failureKinds;
+
     /// <summary>One client's operation number <c>n</c>; throws when the operation did not succeed.</summary>
     public delegate Task Operation(RaftKvClient client, int clientIndex, long n);
 
@@ -36,6 +46,7 @@ public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOpti
                 var startMs = clock.Elapsed.TotalMilliseconds;
                 var succeeded = await TryAsync(() => operation(client, index, n));
                 samples.Add(new WriteSample(startMs, clock.Elapsed.TotalMilliseconds, succeeded));
+                if (!succeeded) await Task.Delay(PauseAfterFailure);
             }
 
             return samples;
@@ -43,7 +54,7 @@ public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOpti
         return perClient.SelectMany(samples => samples).OrderBy(sample => sample.EndMs).ToList();
     }
 
-    private static async Task<bool> TryAsync(Func<Task> run)
+    private async Task<bool> TryAsync(Func<Task> run)
     {
         try
         {
@@ -54,6 +65,10 @@ public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOpti
         {
             // Unavailable, timed out, answer lost: in a benchmark all of them are simply "not a success".
             // An invalid request is a bug in the benchmark and must not pass as an error count.
+            // The first failure of each kind (of the first ten kinds) is shown, so that a run full of errors says why.
+            var kind = $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+            if (kind.Length > 200) kind = kind[..200];
+            if (_failureKinds.AddOrUpdate(kind, 1, (_, count) => count + 1) == 1 && _failureKinds.Count <= 10) failures?.WriteLine($"raftctl bench: an operation failed ({kind})");
             return false;
         }
     }

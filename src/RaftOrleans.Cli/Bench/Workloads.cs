@@ -27,7 +27,7 @@ public sealed class WorkloadContext(ClusterLauncher launcher, IRaftNodeChannel c
 
     public string Value { get; } = new('v', settings.ValueBytes);
 
-    public ClosedLoopClients Clients() => new(Channel, FailoverRound.WriterOptions, Clock);
+    public ClosedLoopClients Clients() => new(Channel, FailoverRound.WriterOptions, Clock, Progress);
 
     /// <summary>Each client puts its own 64 keys in turn, so the store stays small however long the log grows.</summary>
     public Task PutAsync(RaftKvClient client, int clientIndex, long n) => client.PutAsync($"bench-{RunId}/c{clientIndex}/k{n % 64}", Value, Cancellation);
