@@ -23,6 +23,12 @@ public sealed record RaftNodeSettings
     /// <c>Unknown</c> (the entry may still commit later: the caller must treat it as maybe applied).</summary>
     public int ProposeTimeoutMs { get; init; } = 3000;
 
+    /// <summary>Proposals this node holds at most (waiting for the loop, or for their entry to apply); a
+    /// proposal beyond the bound is answered Busy at once and never reaches the log, so a client that floods
+    /// the node gets refusals to back off on instead of a node that stops answering everyone. Far above what
+    /// closed-loop clients keep in flight (one each).</summary>
+    public int MaxPendingProposals { get; init; } = 4096;
+
     /// <summary>How long a linearizable read may wait for its read index and for this node to apply it
     /// before the grain answers <c>Unknown</c>; below Read's 5 s response timeout, so callers get an
     /// answer rather than a timeout exception.</summary>
@@ -66,6 +72,7 @@ public sealed record RaftNodeSettings
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
             throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
         if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
+        if (MaxPendingProposals < 1) throw new ArgumentException("RaftNodeSettings.MaxPendingProposals must be positive");
         if (ReadTimeoutMs is < 1 or > 4500)
             throw new ArgumentException($"RaftNodeSettings.ReadTimeoutMs ({ReadTimeoutMs}) must be in [1, 4500]: below Read's 5 s response timeout");
         if (LogSegmentEntries < 2) throw new ArgumentException("RaftNodeSettings.LogSegmentEntries must be at least 2");

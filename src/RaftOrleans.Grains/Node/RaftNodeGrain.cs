@@ -185,6 +185,12 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             proposal.Complete(ProposeStatus.Unavailable);
             return await proposal.Completion.Task;
         }
+        if (_proposals.Count + _awaitingApply.Count >= _settings.MaxPendingProposals)
+        {
+            // Refused before it reaches the core: certainly not in the log, so the client may retry it anywhere.
+            proposal.Complete(ProposeStatus.Busy, leaderHint: _core.Leader);
+            return await proposal.Completion.Task;
+        }
         _proposals.Enqueue(proposal);
         Kick();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_settings.ProposeTimeoutMs));
