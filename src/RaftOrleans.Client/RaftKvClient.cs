@@ -94,33 +94,38 @@ public sealed partial class RaftKvClient
         return result.Status == KvStatus.Ok ? new KvListing(result.Entries, result.More, result.Revision) : throw Unexpected(result);
     }
 
-    /// <summary>The leader a node names, found by asking the nodes in turn (each with the read attempt limit),
-    /// or null when none named one before the deadline.</summary>
+    /// <summary>The leader a majority of the nodes shows (the self-declared leader of the highest term, else the
+    /// one the most recent term's followers name), or null when they name none.</summary>
     public async Task<string?> FindLeaderAsync(CancellationToken cancellationToken = default)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.OverallDeadline);
-        var statuses = _channel.Nodes.Select(async node =>
+        // Every node is asked at once, each call bounded by the overall deadline only (a first connect to a
+        // loaded silo takes seconds); the answer comes once a majority answered, so a frozen node costs nothing.
+        var pending = _channel.Nodes.Select(node => _channel.GetStatusAsync(node, deadline.Token).WaitAsync(deadline.Token)).ToList();
+        var majority = _channel.Nodes.Count / 2 + 1;
+        var answers = new List<RaftOrleans.Contracts.NodeStatus>();
+        while (pending.Count > 0 && answers.Count < majority)
         {
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-            attempt.CancelAfter(_options.ReadAttemptTimeout);
-            try
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (done.IsCompletedSuccessfully)
             {
-                return await _channel.GetStatusAsync(node, attempt.Token).WaitAsync(attempt.Token);
+                answers.Add(done.Result);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-        });
-        var answers = (await Task.WhenAll(statuses)).Where(status => status is not null).ToList();
+        }
+        foreach (var abandoned in pending)
+        {
+            _ = abandoned.ContinueWith(static task => task.Exception, TaskScheduler.Default); // observed, not awaited
+        }
         if (answers.Count == 0)
         {
-            throw new KvUnavailableException($"no node answered within {_options.ReadAttemptTimeout.TotalSeconds:0.#} s");
+            throw new KvUnavailableException($"no node answered within {_options.OverallDeadline.TotalSeconds:0.#} s");
         }
         // The self-declared leader of the highest term; else what the most recent term's followers name.
-        var leader = answers.Where(status => status!.Role == "leader").MaxBy(status => status!.Term);
-        return leader?.Node ?? answers.MaxBy(status => status!.Term)!.Leader;
+        var leader = answers.Where(status => status.Role == "leader").MaxBy(status => status.Term);
+        return leader?.Node ?? answers.MaxBy(status => status.Term)!.Leader;
     }
 
     private void Validate(KvOperation operation)

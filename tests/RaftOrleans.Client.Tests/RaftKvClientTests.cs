@@ -311,4 +311,29 @@ public sealed class RaftKvClientTests
 
         Assert.Equal("n2", await client.FindLeaderAsync());
     }
+
+    /// <summary>`raftctl leader --timeout-ms 8000` once said "no node answered within 2 s" of a loaded but
+    /// healthy cluster: each status call was cut at the read attempt limit, whatever the overall deadline.</summary>
+    [Fact]
+    public async Task The_leader_is_found_when_statuses_take_longer_than_one_read_attempt_but_arrive_before_the_deadline()
+    {
+        var cluster = new SimulatedCluster { StatusDelay = TimeSpan.FromMilliseconds(500) };
+        cluster.Elect("n2");
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromSeconds(20) });
+
+        Assert.Equal("n2", await client.FindLeaderAsync());
+    }
+
+    /// <summary>A frozen node does not hold the answer: once a majority answered, the leader they show is it.</summary>
+    [Fact]
+    public async Task The_leader_is_found_from_a_majority_without_waiting_for_a_frozen_node()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        cluster.Set("n3", NodeBehaviour.Frozen);
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromMinutes(5) });
+
+        // Bounded far below the deadline: waiting for the frozen node would take the whole 5 minutes.
+        Assert.Equal("n1", await client.FindLeaderAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
 }

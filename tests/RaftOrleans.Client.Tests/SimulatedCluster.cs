@@ -114,13 +114,18 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         return Serve(node, cancellationToken, () => KvResultCodec.Encode(_stateMachine.Query(query)));
     }
 
-    public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) => Behaviour(node) switch
+    /// <summary>How long a node that answers status takes (a first connect to a loaded silo takes seconds).</summary>
+    public TimeSpan StatusDelay { get; set; } = TimeSpan.Zero;
+
+    public async Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken)
     {
-        NodeBehaviour.Frozen => new TaskCompletionSource<NodeStatus>().Task,
-        NodeBehaviour.Unreachable => Task.FromException<NodeStatus>(new NodeUnreachableException(node, "connection refused")),
-        var behaviour => Task.FromResult(new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
-            IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0)),
-    };
+        var behaviour = Behaviour(node);
+        if (behaviour == NodeBehaviour.Frozen) return await new TaskCompletionSource<NodeStatus>().Task;
+        if (behaviour == NodeBehaviour.Unreachable) throw new NodeUnreachableException(node, "connection refused");
+        if (StatusDelay > TimeSpan.Zero) await Task.Delay(StatusDelay, cancellationToken);
+        return new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
+            IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0);
+    }
 
     private static bool IsLeader(NodeBehaviour behaviour) => behaviour is NodeBehaviour.Leader or NodeBehaviour.LateLeader;
 
