@@ -3,6 +3,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.Cli.Kv;
+using RaftOrleans.Cli.Membership;
 
 namespace RaftOrleans.Cli;
 
@@ -32,6 +33,9 @@ internal static class Help
               --watch redraws it in place, changes marked, until Ctrl-C
         {Indent(Dashboard.DashboardCommand.Usage)}
               a live web page of the cluster (nodes, leader changes, writes/s and latency, faults) at a local address
+        {Indent(MemberCommand.Usage)}
+              change the membership one server at a time through the leader (learners catch up before they
+              vote), or hand leadership to another voter; exit 0 done, 1 refused, 3 no leader or no outcome in time
         {Indent(FaultCommand.Usage)}
               inject network faults between Raft nodes (Raft traffic only; client calls are never touched);
               they add up until heal; `faults` shows each node's table (`status` shows it under the table)

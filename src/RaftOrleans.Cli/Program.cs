@@ -3,6 +3,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.Cli.Demo;
 using RaftOrleans.Cli.Kv;
+using RaftOrleans.Cli.Membership;
 
 // raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
 // 2 usage error, 3 cluster unavailable or timed out.
@@ -33,6 +34,7 @@ try
         "cluster" => ClusterCommand.Run(rest, output, error),
         "status" => StatusCommand.Run(rest, output, error),
         "dashboard" => RaftOrleans.Cli.Dashboard.DashboardCommand.Run(rest, output, error),
+        "member" or "move-leader" => await MemberCommand.RunAsync(args[0], rest, output, error),
         "check" => CheckCommand.Run(rest, output, error),
         _ when FaultCommand.Verbs.Contains(args[0]) => FaultCommand.Run(args[0], rest, output, error),
         "bench" => BenchCommand.Run(rest, output, error),

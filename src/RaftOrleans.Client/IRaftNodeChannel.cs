@@ -21,6 +21,11 @@ public interface IRaftNodeChannel
     /// unless <paramref name="allowStale"/>, which lets any node answer from what it has applied.</summary>
     Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken);
 
+    /// <summary>A linearizable read the leader may serve from its lease (<see cref="IRaftNodeGrain.ReadLeased"/>);
+    /// a channel without lease reads serves it as an ordinary linearizable read.</summary>
+    Task<ProposeReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
+        ReadAsync(node, query, allowStale: false, cancellationToken);
+
     /// <summary><see cref="IRaftNodeGrain.GetStatus"/> on <paramref name="node"/>.</summary>
     Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken);
 }

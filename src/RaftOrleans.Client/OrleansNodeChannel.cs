@@ -31,13 +31,16 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
     public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.Read(KvCommandCodec.EncodeOperation(query), allowStale), cancellationToken);
 
+    public Task<ProposeReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
+        CallAsync(node, grain => grain.ReadLeased(KvCommandCodec.EncodeOperation(query)), cancellationToken);
+
     public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.GetStatus(), cancellationToken);
 
     /// <summary>One call, ended early when the connection to the node's silo breaks: Orleans would keep it
     /// waiting for its response timeout, which after a leader's silo is killed means seconds of no writes
     /// for a client that could already be talking to the new leader.</summary>
-    private async Task<T> CallAsync<T>(string node, Func<IRaftNodeGrain, Task<T>> call, CancellationToken cancellationToken)
+    public async Task<T> CallAsync<T>(string node, Func<IRaftNodeGrain, Task<T>> call, CancellationToken cancellationToken)
     {
         var (grain, connectionLost) = await Connection(node).GrainAsync(cancellationToken);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectionLost);

@@ -89,7 +89,8 @@ public sealed partial class RaftKvClient
         }
     }
 
-    private async Task<KvResult> ReadAsync(KvOperation operation, bool stale, CancellationToken cancellationToken)
+    /// <param name="lease">Ask for a lease read (<see cref="IRaftNodeChannel.ReadLeasedAsync"/>); ignored with <paramref name="stale"/>.</param>
+    private async Task<KvResult> ReadAsync(KvOperation operation, bool stale, CancellationToken cancellationToken, bool lease = false)
     {
         Validate(operation);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -100,7 +101,9 @@ public sealed partial class RaftKvClient
             Attempt attempt;
             try
             {
-                attempt = await AttemptAsync((node, token) => _channel.ReadAsync(node, operation, stale, token),
+                attempt = await AttemptAsync((node, token) => lease && !stale
+                        ? _channel.ReadLeasedAsync(node, operation, token)
+                        : _channel.ReadAsync(node, operation, stale, token),
                     _options.ReadAttemptTimeout, backoff, deadline.Token, cancellationToken);
             }
             catch (DeadlinePassedException passed)

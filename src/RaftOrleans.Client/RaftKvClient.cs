@@ -50,16 +50,21 @@ public sealed partial class RaftKvClient
 
     /// <summary>The entry of <paramref name="key"/>, or null when absent. Linearizable unless
     /// <paramref name="stale"/>, which lets any node answer from what it has applied (possibly behind).</summary>
-    public async Task<KvEntry?> GetAsync(string key, bool stale = false, CancellationToken cancellationToken = default)
-    {
-        var result = await ReadAsync(new GetOperation(key), stale, cancellationToken);
-        return result.Status switch
+    public async Task<KvEntry?> GetAsync(string key, bool stale = false, CancellationToken cancellationToken = default) =>
+        Entry(await ReadAsync(new GetOperation(key), stale, cancellationToken));
+
+    /// <summary>Like a linearizable <see cref="GetAsync"/>, but the leader may answer from its lease without a
+    /// heartbeat round (dissertation §6.4.1; safe while clocks drift less than the configured bound).</summary>
+    public async Task<KvEntry?> GetLeasedAsync(string key, CancellationToken cancellationToken = default) =>
+        Entry(await ReadAsync(new GetOperation(key), stale: false, cancellationToken, lease: true));
+
+    private KvEntry? Entry(KvResult result) =>
+        result.Status switch
         {
             KvStatus.Ok => result.Entry,
             KvStatus.NotFound => null,
             _ => throw Unexpected(result),
         };
-    }
 
     /// <summary>Removes <paramref name="key"/>; false when it was absent.</summary>
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)

@@ -27,10 +27,33 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:05")]
     Task<ProposeReply> Read(byte[] query, bool allowStale);
 
+    /// <summary>Linearizable like <see cref="Read"/>, but a leader may answer from its lease (§6.4.1): within an
+    /// election timeout, less a clock drift bound, of a heartbeat round a majority acknowledged, no other
+    /// leader can have been elected, so no heartbeat round is needed. Timed on the leader's monotonic clock.
+    /// A follower forwards it as an ordinary read index request.</summary>
+    [ResponseTimeout("00:00:05")]
+    Task<ProposeReply> ReadLeased(byte[] query);
+
     /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
     /// on, as this node holds them (for log comparison in tests and tools). Entries compacted into a
     /// snapshot are not held any more: the answer then starts at the first held index (see
     /// <see cref="NodeStatus.FirstLogIndex"/>).</summary>
     [ResponseTimeout("00:00:05")]
     Task<CommittedEntry[]> ReadCommittedLog(long fromIndex, int maxEntries);
+
+    /// <summary>Adds a learner, promotes a learner to voter, or removes a member, one server at a time
+    /// (dissertation §4.1), through the leader: a follower answers NotLeader with the leader it knows.
+    /// Returns once the change committed, or with why not; Unknown when the node's limit passed first
+    /// (the change may still commit).</summary>
+    [ResponseTimeout("00:00:10")]
+    Task<MembershipReply> ChangeMembership(MembershipChangeKind kind, string node);
+
+    /// <summary>Hands leadership to the voter <paramref name="target"/> (§3.10): asked of the leader,
+    /// Done once the target leads, Unknown when it did not take over within two election timeouts.</summary>
+    [ResponseTimeout("00:00:10")]
+    Task<MembershipReply> TransferLeadership(string target);
+
+    /// <summary>The configuration in force on this node; on the leader with each member's match index.</summary>
+    [ResponseTimeout("00:00:02")]
+    Task<MembershipView> GetMembership();
 }

@@ -19,6 +19,10 @@ public sealed partial class RaftNode
 
     private bool IsVoter => Config.IsVoter(Id);
 
+    /// <summary>True while the latest configuration change in this node's log is not committed: a leader
+    /// refuses another change until it is (§4.1).</summary>
+    public bool ConfigChangePending => _configs[^1].Index > _log.Committed;
+
     /// <summary>
     /// Proposes adding or removing one server. Refused while an earlier change is uncommitted, and until
     /// this leader has committed an entry of its own term: without that rule, single-server changes can

@@ -25,12 +25,14 @@ public sealed partial class RaftNode
     /// heartbeat round confirms it still leads (a deposed leader never gets that confirmation); a
     /// follower forwards the request to the leader it knows. Returns false when no leader is known.
     /// </summary>
-    public bool ReadIndex(long requestId)
+    /// <param name="allowLease">With <see cref="RaftOptions.LeaseReads"/>, whether this read may be served
+    /// from the leader's lease; false forces a heartbeat round (a read forwarded to the leader asks for none).</param>
+    public bool ReadIndex(long requestId, bool allowLease = true)
     {
         EnsureNoReadyInFlight(nameof(ReadIndex));
         if (Role == Role.Leader)
         {
-            RegisterRead(new PendingRead(requestId, Requester: null, Context: 0, Index: 0));
+            RegisterRead(new PendingRead(requestId, Requester: null, Context: 0, Index: 0, allowLease));
             return true;
         }
         if (Leader is null) return false;
@@ -45,7 +47,7 @@ public sealed partial class RaftNode
             Send(new ReadIndexResponse(Id, request.From, Term, request.RequestId, 0, Failed: true));
             return;
         }
-        RegisterRead(new PendingRead(request.RequestId, request.From, Context: 0, Index: 0));
+        RegisterRead(new PendingRead(request.RequestId, request.From, Context: 0, Index: 0, _options.LeaseForForwardedReads));
     }
 
     private void HandleReadIndexResponse(ReadIndexResponse response) =>
@@ -60,7 +62,7 @@ public sealed partial class RaftNode
             return;
         }
         var index = _log.Committed;
-        if (Config.Quorum == 1 && IsVoter || LeaseHolds())
+        if (Config.Quorum == 1 && IsVoter || read.AllowLease && LeaseHolds())
         {
             Release(read with { Index = index });
             return;
@@ -74,7 +76,7 @@ public sealed partial class RaftNode
     {
         _readRoundPending = false;
         _readContext++;
-        _readRoundSentTick[_readContext] = _ticks;
+        _readRoundSentTick[_readContext] = LeaseNow();
     }
 
     private void FlushReadRound()
@@ -118,9 +120,20 @@ public sealed partial class RaftNode
     /// <summary>§6.4.1: followers do not elect a new leader within an election timeout of hearing from
     /// this one, so for that long (less the clock drift bound) after a quorum acknowledged a heartbeat
     /// round, this node is certainly still the leader.</summary>
+    /// <remarks>Timed on <see cref="RaftOptions.LeaseClock"/> when the host gives one: a host whose ticks can be
+    /// dropped (while its storage stalls) would otherwise count less time than passed, and serve reads after
+    /// the lease ran out. Without one, on ticks (the simulator, whose ticks are never dropped).</remarks>
     private bool LeaseHolds() =>
         _options.LeaseReads && _leaseStartTick >= 0 && !_leaseRevokedByTransfer &&
-        _ticks < _leaseStartTick + _options.ElectionTicks - _options.ClockDriftBoundTicks;
+        LeaseNow() < _leaseStartTick + LeaseLength;
+
+    /// <summary>Now, in the unit leases are timed in: the host's monotonic clock if it gave one, else ticks.
+    /// _leaseStartTick and _readRoundSentTick hold times in this unit.</summary>
+    private long LeaseNow() => _options.LeaseClock is { } clock ? clock() : _ticks;
+
+    private long LeaseLength => _options.LeaseClock is null
+        ? _options.ElectionTicks - _options.ClockDriftBoundTicks
+        : _options.LeaseClockDuration;
 
     private void Release(PendingRead read)
     {
@@ -150,5 +163,5 @@ public sealed partial class RaftNode
         _readRoundPending = false;
     }
 
-    private sealed record PendingRead(long RequestId, string? Requester, long Context, long Index);
+    private sealed record PendingRead(long RequestId, string? Requester, long Context, long Index, bool AllowLease);
 }

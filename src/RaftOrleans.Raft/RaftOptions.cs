@@ -60,6 +60,19 @@ public sealed record RaftOptions
 
     public int ClockDriftBoundTicks { get; init; } = 1;
 
+    /// <summary>A monotonic clock to time leases on (any unit, e.g. Stopwatch timestamps); null: ticks. A host
+    /// whose ticks can be dropped must give one: the lease must never count less time than really passed.
+    /// The core only reads it; it decides nothing else.</summary>
+    public Func<long>? LeaseClock { get; init; }
+
+    /// <summary>With <see cref="LeaseClock"/>: how long a lease lasts, in its units: the followers' election
+    /// timeout less the clock drift bound.</summary>
+    public long LeaseClockDuration { get; init; }
+
+    /// <summary>Whether a read a follower forwards to the leader may be served from the lease (true), or
+    /// always gets a heartbeat round (a host that offers lease reads only on request).</summary>
+    public bool LeaseForForwardedReads { get; init; } = true;
+
     /// <summary>The host follows the asynchronous contract (<see cref="RaftNode.AdvanceWhileWriting"/> and
     /// <see cref="RaftNode.WriteDurable"/>): a leader's appends leave while its own write is in flight, and
     /// the node keeps stepping while writes are under way. Off: the simple contract of <see cref="Ready"/>.</summary>
@@ -88,6 +101,8 @@ public sealed record RaftOptions
         if (LeaseReads && !CheckQuorum) throw new ArgumentException("LeaseReads requires CheckQuorum");
         if (ClockDriftBoundTicks < 0 || ClockDriftBoundTicks >= ElectionTicks)
             throw new ArgumentException("ClockDriftBoundTicks must be in [0, ElectionTicks)");
+        if (LeaseClock is not null && LeaseClockDuration < 1)
+            throw new ArgumentException("LeaseClockDuration must be positive when a LeaseClock is given");
         if (AppliedIndex < 0) throw new ArgumentException("AppliedIndex must not be negative");
     }
 }

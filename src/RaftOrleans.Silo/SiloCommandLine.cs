@@ -9,7 +9,7 @@ public sealed record SiloCommandLine(string ConfigPath, IReadOnlyDictionary<stri
     public const string Usage =
         "usage: raft-silo --config <silo-config/nX.json> [--node ID] [--silo-port P] [--gateway-port P] [--data-dir DIR] " +
         "[--storage sqlite|postgres] [--storage-connection CS] [--clustering sqlite|postgres] [--clustering-connection CS] " +
-        "[--cluster-id ID] [--service-id ID] [--voters n1,n2,n3] [--advertised-address IP] " +
+        "[--cluster-id ID] [--service-id ID] [--voters n1,n2,n3] [--join true] [--advertised-address IP] " +
         "[--tick-interval-ms N] [--election-ticks N] [--heartbeat-ticks N]";
 
     public static SiloCommandLine Parse(IReadOnlyList<string> args)

@@ -113,6 +113,7 @@ public static class SiloProgram
         SnapshotThresholdBytes = config.SnapshotThresholdBytes,
         SnapshotTrailingEntries = config.SnapshotTrailingEntries,
         SnapshotChunkBytes = config.SnapshotChunkBytes,
+        LeaseClockDriftBoundMs = config.LeaseClockDriftBoundMs,
         Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
     };
 

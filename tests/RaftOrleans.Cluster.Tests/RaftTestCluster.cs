@@ -15,6 +15,7 @@ public sealed class RaftTestCluster : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> _namesOfNextSilos = new();
     private readonly ConcurrentDictionary<string, InProcessSiloHandle> _silos = new();
+    private readonly ConcurrentDictionary<string, bool> _joiners = new();
     private readonly Func<string, RaftStorageSettings> _storageOf;
     private readonly Action<string, ISiloBuilder>? _configure;
     private readonly Func<RaftNodeSettings, RaftNodeSettings>? _tune;
@@ -90,7 +91,7 @@ public sealed class RaftTestCluster : IAsyncDisposable
 
     public RaftNodeSettings Settings(string node)
     {
-        var settings = new RaftNodeSettings { NodeId = node, Voters = Nodes, Storage = _storageOf(node) };
+        var settings = new RaftNodeSettings { NodeId = node, Voters = _joiners.ContainsKey(node) ? [] : Nodes, Storage = _storageOf(node) };
         return _tune is null ? settings : _tune(settings);
     }
 
@@ -107,11 +108,21 @@ public sealed class RaftTestCluster : IAsyncDisposable
     /// <summary>Starts the silo of <paramref name="node"/>, which is not running: never started yet, or killed.</summary>
     public async Task StartNodeAsync(string node)
     {
-        if (!Nodes.Contains(node)) throw new ArgumentException($"{node} is not a voter of this cluster ({string.Join(",", Nodes)})", nameof(node));
+        if (!Nodes.Contains(node) && !_joiners.ContainsKey(node))
+            throw new ArgumentException($"{node} is not a voter of this cluster ({string.Join(",", Nodes)}) nor a joiner", nameof(node));
         if (_silos.ContainsKey(node)) throw new InvalidOperationException($"silo {node} is already running");
         _namesOfNextSilos.Enqueue(node);
         var silo = await Cluster.StartAdditionalSiloAsync();
         _silos[node] = silo;
+    }
+
+    /// <summary>Starts a silo for a new node <paramref name="node"/> on fresh storage, with no configuration of
+    /// its own (it joins a running cluster: a leader adds it as a learner). Restarts keep it a joiner.</summary>
+    public async Task StartJoinerAsync(string node)
+    {
+        if (Nodes.Contains(node) || !_joiners.TryAdd(node, true)) throw new ArgumentException($"{node} is already a node of this cluster", nameof(node));
+        await RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(_storageOf(node), CancellationToken.None);
+        await StartNodeAsync(node);
     }
 
     private void RecordSilos()

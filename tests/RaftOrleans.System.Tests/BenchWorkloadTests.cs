@@ -14,7 +14,7 @@ namespace RaftOrleans.System.Tests;
 public sealed class BenchWorkloadTests : IDisposable
 {
     // 24500-24614: one range of 20 ports (silo P..P+4, gateway P+10..P+14) per test.
-    private const int WriteBasePort = 24500, ReadBasePort = 24520, FailoverBasePort = 24540, GrowthBasePort = 24560, InterruptBasePort = 24580, RunningBasePort = 24600;
+    private const int WriteBasePort = 24500, ReadBasePort = 24540, FailoverBasePort = 24580, GrowthBasePort = 24620, InterruptBasePort = 24660, RunningBasePort = 24700; // 40 apart: a cluster takes 27 ports
 
     private static readonly string[] Short = ["--warmup", "0.5", "--idle-seconds", "0.5"];
     private readonly string _directory = Directory.CreateTempSubdirectory("raftorleans-bench-workloads-").FullName;

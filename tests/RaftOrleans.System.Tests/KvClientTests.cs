@@ -149,26 +149,7 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster) : IClassFixture<Kv
         return history;
     }
 
-    /// <summary>Reads every key of the run once more after it, as one more process, and checks the whole
-    /// history: a write acknowledged during the run and then lost would make these reads non-linearizable.</summary>
-    private async Task AssertLinearizableWithFinalReadsAsync(List<HistoryEvent> history)
-    {
-        var extended = new List<HistoryEvent>(history);
-        var time = history.Max(e => e.TimeNs);
-        var process = history.Max(e => e.Process) + 1;
-        foreach (var key in history.Select(e => e.Key).Distinct().Order(StringComparer.Ordinal))
-        {
-            var get = await RunAsync("get", key);
-            Assert.True(get.ExitCode is 0 or 1, $"final read of {key}: exit {get.ExitCode}: {get.Error}");
-            var value = get.ExitCode == 0 ? get.Output.TrimEnd('\n') : null;
-            extended.Add(new HistoryEvent(process, HistoryEventType.Invoke, HistoryFunction.Get, key, null, null, ++time));
-            extended.Add(new HistoryEvent(process, HistoryEventType.Ok, HistoryFunction.Get, key, value, null, ++time));
-        }
-
-        var result = LinearizabilityChecker.Check(extended, TimeSpan.FromSeconds(60));
-
-        Assert.True(result.Verdict == CheckVerdict.Linearizable, result.Describe());
-    }
+    private Task AssertLinearizableWithFinalReadsAsync(List<HistoryEvent> history) => FinalReads.AssertLinearizableAsync(cluster, history);
 
     private async Task<(int ExitCode, string Output, string Error)> RunAsync(string verb, params string[] words)
     {

@@ -15,7 +15,7 @@ namespace RaftOrleans.Cli.Bench;
 public static class BenchClusterCommand
 {
     public const string Usage = """
-        raftctl bench cluster [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
+        raftctl bench cluster [--nodes 1..7] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
                                 [--existing] [--cluster-dir DIR] [--out DIR] [--seconds S] [--clients 1,4,16,64]
                                 [--value-bytes N] [--read-clients C] [--failover-rounds N] [--failover-clients C]
                                 [--idle-seconds S] [--breakdown]

@@ -8,8 +8,9 @@ namespace RaftOrleans.Cli.Cluster;
 public static class ClusterCommand
 {
     public const string Usage = """
-        usage: raftctl cluster up [--nodes 3|5] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
+        usage: raftctl cluster up [--nodes 1..7] [--storage sqlite|postgres] [--postgres CONNECTION] [--fresh] [--base-port P]
                raftctl cluster kill|pause|resume|stop|start NODE
+               raftctl cluster add NODE      (a new silo on fresh data that waits to join; then `raftctl member add NODE`)
                raftctl cluster logs NODE [--lines N] [-f]   (-f, --follow: go on printing what the node logs, until Ctrl-C)
                raftctl cluster down
         every cluster command takes --cluster-dir DIR (default .raftctl/cluster); --postgres defaults to $RAFTCTL_POSTGRES
@@ -64,6 +65,12 @@ public static class ClusterCommand
                     return 0;
                 case "logs" when arguments.Has("-f") || arguments.Has("--follow"):
                     return await FollowLogsAsync(launcher, Node(arguments), arguments.Int("--lines", 10, 1, 1_000_000), output);
+                case "add":
+                    var joiner = Node(arguments);
+                    launcher.Add(joiner);
+                    StatusTable.Write(output, [await launcher.WaitUntilAnswersAsync(joiner, TimeSpan.FromSeconds(60))]);
+                    await output.WriteLineAsync($"raftctl: {joiner} is up and waits to join; add it with `raftctl member add {joiner}`");
+                    return 0;
                 case "logs":
                     return Logs(launcher, Node(arguments), arguments.Int("--lines", 100, 1, 1_000_000), output, error);
                 default:

@@ -34,10 +34,12 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
 {
     public const int DefaultBasePort = 11100;
     public const int GatewayPortOffset = 10;
+    /// <summary>silo-config holds n1..n7; node i gets ports P+i-1 and P+10+i-1, so at most 10 would fit.</summary>
+    public const int MaxNodes = 7;
 
-    /// <summary>Node i's metrics and health port is P+15+i-1: within the 20 ports a cluster of up to 5 nodes has taken so far.</summary>
-    public const int MetricsPortOffset = 15;
-    public static readonly IReadOnlyList<int> SupportedSizes = [3, 5];
+    /// <summary>Node i's metrics and health port is P+20+i-1: after the silo ports (P..P+6) and the gateways
+    /// (P+10..P+16) of up to seven nodes. A cluster takes 27 ports from its base.</summary>
+    public const int MetricsPortOffset = 20;
     public static readonly TimeSpan GracefulStopLimit = TimeSpan.FromSeconds(15);
 
     public string ClusterDirectory { get; } = Path.GetFullPath(clusterDirectory);
@@ -49,9 +51,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
     /// <summary>Starts n1..nN in the background and returns at once; see <see cref="WaitForLeaderAsync"/>.</summary>
     public ClusterState Up(UpOptions options)
     {
-        if (!SupportedSizes.Contains(options.Nodes))
+        if (options.Nodes is < 1 or > MaxNodes)
         {
-            throw new LauncherException($"--nodes {options.Nodes}: a cluster has 3 or 5 nodes (silo-config has n1..n5)");
+            throw new LauncherException($"--nodes {options.Nodes}: a cluster has 1 to {MaxNodes} nodes (silo-config has n1..n{MaxNodes})");
         }
 
         if (options.BasePort is < 1024 or > 65000)
@@ -74,10 +76,23 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         {
             DeleteData(state);
         }
-        else if (previous is not null && (previous.Nodes.Count != options.Nodes || previous.StorageKind != state.StorageKind))
+        else if (previous is not null && (previous.Voters.Count != options.Nodes || previous.StorageKind != state.StorageKind))
         {
             throw new LauncherException(
-                $"the cluster in {ClusterDirectory} was made with {previous.Nodes.Count} nodes and {previous.StorageKind} storage; add --fresh to start over");
+                $"the cluster in {ClusterDirectory} was made with {previous.Voters.Count} nodes and {previous.StorageKind} storage; add --fresh to start over");
+        }
+        else if (previous is not null)
+        {
+            // Nodes added later (cluster add) come back as they joined: with no configuration of their own.
+            state = state with
+            {
+                Nodes = previous.Nodes.Select(node => node with
+                {
+                    Pid = 0,
+                    SiloPort = options.BasePort + NodeNumber(node.Node) - 1,
+                    GatewayPort = options.BasePort + GatewayPortOffset + NodeNumber(node.Node) - 1,
+                }).ToList(),
+            };
         }
 
         CheckPortsFree(state.Nodes);
@@ -183,6 +198,51 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         progress.WriteLine($"raftctl: started {node} (pid {target.Pid}), log {state.LogFile(node)}");
         return target.Pid;
     }
+
+    /// <summary>Starts a new node <paramref name="node"/> (n1..n7, not yet in this cluster) on fresh data, as a
+    /// joiner: it holds no configuration of its own and waits for the leader to add it (`raftctl member add`).
+    /// Returns at once; see <see cref="WaitUntilAnswersAsync"/>.</summary>
+    public int Add(string node)
+    {
+        var state = State;
+        if (state.Nodes.Any(existing => existing.Node == node))
+        {
+            throw new LauncherException($"{node} is already a node of this cluster; `raftctl cluster start {node}` restarts it with its data");
+        }
+
+        var number = NodeNumber(node);
+        if (number is < 1 or > MaxNodes || !File.Exists(Path.Combine(repositoryRoot, "silo-config", $"{node}.json")))
+        {
+            throw new LauncherException($"cannot add '{node}': nodes are n1..n{MaxNodes} (silo-config/nX.json)");
+        }
+
+        var added = new NodeState
+        {
+            Node = node,
+            SiloPort = state.BasePort + number - 1,
+            GatewayPort = state.BasePort + GatewayPortOffset + number - 1,
+            MetricsPort = state.Nodes.Any(existing => existing.MetricsPort > 0) ? state.BasePort + MetricsPortOffset + number - 1 : 0,
+            Joined = true,
+        };
+        CheckPortsFree([added]);
+        // Fresh data: a file left by an earlier cluster in this folder must not become this node's log.
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(Path.Combine(state.DataDirectory, $"{node}.raft.db{suffix}"));
+        }
+
+        File.Delete(state.LogFile(node));
+        state.Nodes.Add(added);
+        state = state with { SiloDll = SiloBuild.EnsureBuilt(repositoryRoot, progress, prebuiltSiloDll) };
+        added.Pid = SiloProcess.Start(state, added, repositoryRoot);
+        state.Save(ClusterDirectory);
+        progress.WriteLine($"raftctl: started {node} to join (pid {added.Pid}, silo port {added.SiloPort}, gateway {added.GatewayPort}), log {state.LogFile(node)}");
+        return added.Pid;
+    }
+
+    /// <summary>i for node "ni" (its ports are the base port plus i-1), 0 for any other name.</summary>
+    private static int NodeNumber(string node) =>
+        node.Length > 1 && node[0] == 'n' && int.TryParse(node[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : 0;
 
     /// <summary>Stops every node (gracefully, then by force) and leaves no silo process behind.</summary>
     public void Down()

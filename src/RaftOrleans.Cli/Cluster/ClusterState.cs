@@ -95,4 +95,8 @@ public sealed record NodeState
     /// <summary>The silo's /metrics, /healthz and /readyz port; 0: none (a state file from before it existed).</summary>
     public int MetricsPort { get; init; }
     public int Pid { get; set; }
+
+    /// <summary>Added to a running cluster (`cluster add`): started with no configuration of its own, it was
+    /// made a member through the log, so every later start is a join as well.</summary>
+    public bool Joined { get; init; }
 }

@@ -56,6 +56,7 @@ public static class SiloProcess
             "--gateway-port", node.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--data-dir", cluster.DataDirectory,
             "--voters", string.Join(",", cluster.Voters),
+            "--join", node.Joined ? "true" : "false",
             "--storage", cluster.StorageKind,
             "--clustering", cluster.ClusteringKind,
             "--clustering-connection", cluster.ClusteringConnection,

@@ -33,6 +33,9 @@ public static class DemoCommand
             var cluster = new DemoCluster(launcher, output, cancellation.Token);
             var scenarios = new DemoScenarios(cluster, output);
             RunAll(scenarios).GetAwaiter().GetResult();
+            // The membership scenario needs a cluster that starts with one node: the five-node one goes first.
+            launcher.Down();
+            new MembershipDemo(launcher, output, scenarios.Record, cancellation.Token).RunAsync(basePort).GetAwaiter().GetResult();
             scenarios.WriteSummary();
             if (!stopOnExit) output.WriteLine($"raftctl demo: the cluster keeps running (--keep); stop it with ./raftctl cluster down --cluster-dir {launcher.ClusterDirectory}");
             return scenarios.Steps.Count > 0 && scenarios.Steps.All(s => s.Passed) ? 0 : 1;

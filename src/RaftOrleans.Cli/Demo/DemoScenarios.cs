@@ -18,6 +18,9 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
 
     public IReadOnlyList<DemoStep> Steps => _steps;
 
+    /// <summary>A step checked by another scenario (MembershipDemo), for the summary table.</summary>
+    public void Record(DemoStep step) => _steps.Add(step);
+
     public async Task ElectionAsync()
     {
         Begin("Election");

@@ -39,7 +39,7 @@ public static class KvExecutor
                 await output.WriteLineAsync($"OK (revision {written.ModRevision}, version {written.Version})");
                 return ExitCodes.Done;
             case "get":
-                var entry = await client.GetAsync(request.Key, request.Stale);
+                var entry = request.Lease ? await client.GetLeasedAsync(request.Key) : await client.GetAsync(request.Key, request.Stale);
                 if (entry is null)
                 {
                     await error.WriteLineAsync($"raftctl get: key '{request.Key}' not found");

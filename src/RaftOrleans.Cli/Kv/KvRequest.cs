@@ -5,17 +5,17 @@ namespace RaftOrleans.Cli.Kv;
 
 /// <summary>One key-value command as typed (on the command line or at the prompt), checked for shape before
 /// any connection is made, so a usage error costs nothing and says what is wrong in one line.</summary>
-public sealed record KvRequest(string Verb, string Key, string? Value, string? Expected, bool Absent, bool Stale, int Limit)
+public sealed record KvRequest(string Verb, string Key, string? Value, string? Expected, bool Absent, bool Stale, int Limit, bool Lease = false)
 {
     public static readonly IReadOnlySet<string> Verbs = new HashSet<string> { "put", "get", "del", "cas", "list", "leader" };
 
-    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--stale", "--absent" };
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--stale", "--absent", "--lease" };
 
     public const int DefaultListLimit = 100;
 
     public const string Usage = """
         usage: raftctl put KEY VALUE
-               raftctl get KEY [--stale]
+               raftctl get KEY [--stale | --lease]
                raftctl del KEY
                raftctl cas KEY EXPECTED NEW | raftctl cas KEY --absent NEW
                raftctl list PREFIX [--limit N] [--stale]
@@ -28,6 +28,11 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
         var words = arguments.Positional;
         var stale = arguments.Has("--stale");
         var absent = arguments.Has("--absent");
+        var lease = arguments.Has("--lease");
+        if (lease && (verb != "get" || stale))
+        {
+            throw new UsageException(stale ? "--lease and --stale exclude each other" : $"--lease applies to get, not {verb}");
+        }
         if (stale && verb is not ("get" or "list"))
         {
             throw new UsageException($"--stale applies to get and list, not {verb}");
@@ -43,7 +48,7 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
         return verb switch
         {
             "put" => Expect(verb, words, 2, "KEY VALUE") with { Key = words[0], Value = words[1] },
-            "get" => Expect(verb, words, 1, "KEY") with { Key = words[0], Stale = stale },
+            "get" => Expect(verb, words, 1, "KEY") with { Key = words[0], Stale = stale, Lease = lease },
             "del" => Expect(verb, words, 1, "KEY") with { Key = words[0] },
             "cas" when absent => Expect(verb, words, 2, "KEY --absent NEW") with { Key = words[0], Value = words[1], Absent = true },
             "cas" => Expect(verb, words, 3, "KEY EXPECTED NEW (or KEY --absent NEW)") with { Key = words[0], Expected = words[1], Value = words[2] },

@@ -7,7 +7,9 @@ public sealed record RaftNodeSettings
     /// <summary>The node this silo hosts; also the silo's name, which is what pins the node here.</summary>
     public required string NodeId { get; init; }
 
-    /// <summary>Every voter of the initial configuration, this node included.</summary>
+    /// <summary>Every voter of the initial configuration, this node included; empty for a node that joins a
+    /// running cluster (it never campaigns, and learns the configuration from the leader's log or snapshot
+    /// once the leader adds it as a learner). Later changes live in the log, so a restart keeps them.</summary>
     public required IReadOnlyList<string> Voters { get; init; }
 
     public int TickIntervalMs { get; init; } = 10;
@@ -16,6 +18,14 @@ public sealed record RaftNodeSettings
     public int ElectionTicks { get; init; } = 15;
 
     public int HeartbeatTicks { get; init; } = 5;
+
+    /// <summary>How much faster a follower's clock may run than the leader's over one election timeout. A lease
+    /// read (ReadLeased) is served for an election timeout less this bound after a heartbeat round that a
+    /// majority acknowledged; null: a quarter of the election timeout.</summary>
+    public int? LeaseClockDriftBoundMs { get; init; }
+
+    internal TimeSpan LeaseDuration =>
+        TimeSpan.FromMilliseconds(ElectionTicks * TickIntervalMs - (LeaseClockDriftBoundMs ?? ElectionTicks * TickIntervalMs / 4));
 
     public required RaftStorageSettings Storage { get; init; }
 
@@ -65,12 +75,14 @@ public sealed record RaftNodeSettings
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(NodeId)) throw new ArgumentException("RaftNodeSettings.NodeId is required");
-        if (Voters is null || Voters.Count == 0) throw new ArgumentException("RaftNodeSettings.Voters must name at least one voter");
-        if (!Voters.Contains(NodeId, StringComparer.Ordinal))
+        if (Voters is null) throw new ArgumentException("RaftNodeSettings.Voters is required (empty for a node that joins a running cluster)");
+        if (Voters.Count > 0 && !Voters.Contains(NodeId, StringComparer.Ordinal))
             throw new ArgumentException($"RaftNodeSettings.Voters ({string.Join(",", Voters)}) must include the node itself ({NodeId})");
         if (TickIntervalMs < 1) throw new ArgumentException("RaftNodeSettings.TickIntervalMs must be at least 1");
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
             throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
+        if (LeaseClockDriftBoundMs is { } drift && (drift < 0 || drift >= ElectionTicks * TickIntervalMs))
+            throw new ArgumentException($"RaftNodeSettings.LeaseClockDriftBoundMs ({drift}) must be in [0, the election timeout {ElectionTicks * TickIntervalMs} ms)");
         if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
         if (MaxPendingProposals < 1) throw new ArgumentException("RaftNodeSettings.MaxPendingProposals must be positive");
         if (ReadTimeoutMs is < 1 or > 4500)

@@ -4,11 +4,14 @@ namespace RaftOrleans.Grains.Node;
 
 /// <summary>A linearizable read (§6.4) on its way: queued, then waiting for its read index from the
 /// core, then waiting until the node has applied that index, then answered from the state machine.</summary>
-internal sealed class PendingRead(long requestId, byte[] query)
+internal sealed class PendingRead(long requestId, byte[] query, bool lease = false)
 {
     public long RequestId { get; } = requestId;
 
     public byte[] Query { get; } = query;
+
+    /// <summary>The leader may serve it from its lease (IRaftNodeGrain.ReadLeased).</summary>
+    public bool Lease { get; } = lease;
 
     /// <summary>The read index once the leader confirmed it; 0 until then.</summary>
     public long Index { get; set; }

@@ -53,6 +53,9 @@ public sealed partial class RaftNodeGrain
                 // From GetReady to AdvanceWhileWriting nothing awaits, so nothing else reaches the core.
                 var ready = _core.GetReady();
                 var heldEntries = HeldEntriesBelow(ready);
+                // RaftNodeGrain.Membership.cs: links follow the configuration, made now for the messages
+                // that leave after the write too.
+                SyncPeerLinks(ready.Messages);
                 Send(ready.ImmediateMessages);
                 if (ready.Snapshot is { } installed) OnSnapshotInstalled(installed, ready.LogDiscarded);
                 Apply(ready.CommittedEntries);
@@ -131,6 +134,7 @@ public sealed partial class RaftNodeGrain
         }
         NoteCommitIndex();
         RequestReadIndexes();
+        FeedMembershipRequests(); // RaftNodeGrain.Membership.cs
     }
 
     /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this

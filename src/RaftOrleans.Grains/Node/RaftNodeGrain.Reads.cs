@@ -22,14 +22,25 @@ public sealed partial class RaftNodeGrain
     /// <summary>The last log index applied to the state machine (commands and other entries alike).</summary>
     private long _appliedIndex;
 
-    public async Task<ProposeReply> Read(byte[] query, bool allowStale)
+    public Task<ProposeReply> Read(byte[] query, bool allowStale)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (Stopped) return new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null);
+        if (Stopped) return Task.FromResult(new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null));
         if (allowStale)
-            return new ProposeReply(ProposeStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(query), _core.Leader);
+            return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(query), _core.Leader));
+        return ReadLinearizableAsync(query, lease: false);
+    }
 
-        var read = new PendingRead(_nextReadId++, query);
+    public Task<ProposeReply> ReadLeased(byte[] query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (Stopped) return Task.FromResult(new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null));
+        return ReadLinearizableAsync(query, lease: true);
+    }
+
+    private async Task<ProposeReply> ReadLinearizableAsync(byte[] query, bool lease)
+    {
+        var read = new PendingRead(_nextReadId++, query, lease);
         _readsToRequest.Enqueue(read);
         Kick();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_settings.ReadTimeoutMs));
@@ -48,7 +59,7 @@ public sealed partial class RaftNodeGrain
         while (_readsToRequest.TryDequeue(out var read))
         {
             if (read.Completion.Task.IsCompleted) continue;
-            if (_core.ReadIndex(read.RequestId)) _readsAwaitingIndex[read.RequestId] = read;
+            if (_core.ReadIndex(read.RequestId, allowLease: read.Lease)) _readsAwaitingIndex[read.RequestId] = read;
             else read.Complete(ProposeStatus.NotLeader, leaderHint: _core.Leader);
         }
     }

@@ -99,11 +99,17 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             AppliedIndex = _appliedIndex,
             // The loop steps on while a write is in flight (RaftNodeGrain.Loop.cs, RaftNodeGrain.Writes.cs).
             AsyncStorageWrites = true,
+            PromotionLagEntries = PromotionLagEntries,
+            // Lease reads only when asked for (ReadLeased), timed on the monotonic clock: ticks are dropped
+            // while storage stalls, so a tick count would let the lease outlive the followers' timeout.
+            LeaseReads = true,
+            LeaseClock = Stopwatch.GetTimestamp,
+            LeaseClockDuration = _settings.LeaseDuration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond,
+            LeaseForForwardedReads = false,
         }, new Random(seed), restored);
         DeleteObsoleteRows(); // rows a crash kept from being deleted after an earlier snapshot
 
-        foreach (var peer in _settings.Voters.Where(v => v != NodeId))
-            _peers[peer] = new PeerSender(peer, GrainFactory.GetGrain<IRaftNodeGrain>(peer), _settings.PeerCallTimeout, _logger, _metrics);
+        SyncPeerLinks([]); // links follow the configuration in force from here on (RaftNodeGrain.Membership.cs)
 
         var interval = TimeSpan.FromMilliseconds(_settings.TickIntervalMs);
         _ticker = this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(interval, interval)
@@ -129,7 +135,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         long? sinceLeader = status.Role == Role.Leader ? 0
             : _lastLeaderContactTimestamp == 0 ? null
             : (long)Stopwatch.GetElapsedTime(_lastLeaderContactTimestamp).TotalMilliseconds;
-        var role = Stopped ? "stopped" : RoleName(status.Role);
+        var role = Stopped ? "stopped" : status.Role == Role.Follower && status.Config.IsLearner(NodeId) ? "learner" : RoleName(status.Role);
         var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
             status.AppliedIndex, status.LastLogIndex, sinceLeader)
@@ -246,6 +252,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
         _awaitingApply.Clear();
         FailReads(ProposeStatus.Unavailable);
+        FailMembershipRequests(reason);
         _inbox.Clear();
         _queuedTicks = 0;
     }

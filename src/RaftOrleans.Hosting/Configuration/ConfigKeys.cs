@@ -15,6 +15,9 @@ public static class ConfigKeys
     public const string ClusteringKind = "clustering.kind";
     public const string ClusteringConnection = "clustering.connectionString";
     public const string Voters = "raft.voters";
+    /// <summary>"true" for a node that joins a running cluster: it starts with no configuration (the voters
+    /// are ignored), never campaigns, and waits for a leader to add it as a learner.</summary>
+    public const string Join = "raft.join";
     public const string TickIntervalMs = "raft.tickIntervalMs";
     public const string ElectionTicks = "raft.electionTicks";
     public const string HeartbeatTicks = "raft.heartbeatTicks";
@@ -24,6 +27,7 @@ public static class ConfigKeys
     public const string SnapshotChunkBytes = "raft.snapshotChunkBytes";
     public const string MetricsPort = "metrics.port";
     public const string OtlpEndpoint = "metrics.otlpEndpoint";
+    public const string LeaseClockDriftBoundMs = "raft.leaseClockDriftBoundMs";
 
     /// <summary>Command-line option → configuration key. The launcher and the tests use these to run the ready
     /// files n1..n5 with their own ports, folders and databases.</summary>
@@ -41,6 +45,7 @@ public static class ConfigKeys
         ["--clustering"] = ClusteringKind,
         ["--clustering-connection"] = ClusteringConnection,
         ["--voters"] = Voters,
+        ["--join"] = Join,
         ["--tick-interval-ms"] = TickIntervalMs,
         ["--election-ticks"] = ElectionTicks,
         ["--heartbeat-ticks"] = HeartbeatTicks,
@@ -50,6 +55,7 @@ public static class ConfigKeys
         ["--snapshot-chunk-bytes"] = SnapshotChunkBytes,
         ["--metrics-port"] = MetricsPort,
         ["--otlp-endpoint"] = OtlpEndpoint,
+        ["--lease-clock-drift-bound-ms"] = LeaseClockDriftBoundMs,
     };
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(Overrides.Values, StringComparer.Ordinal);

@@ -25,8 +25,15 @@ public sealed record NodeConfig
     public required DatabaseConnection Storage { get; init; }
     public required DatabaseConnection Clustering { get; init; }
 
-    /// <summary>The initial voting members of the Raft group, this node among them.</summary>
+    /// <summary>The initial voting members of the Raft group, this node among them; empty when <see cref="Join"/>.</summary>
     public required IReadOnlyList<string> Voters { get; init; }
+
+    /// <summary>The node joins a running cluster with no configuration of its own (see ConfigKeys.Join).</summary>
+    public bool Join { get; init; }
+
+    /// <summary>How much faster a follower's clock may run than the leader's over an election timeout; a lease
+    /// read is served for an election timeout less this (see RaftNodeSettings.LeaseClockDriftBoundMs).</summary>
+    public int LeaseClockDriftBoundMs { get; init; }
 
     public required int TickIntervalMs { get; init; }
     public required int ElectionTicks { get; init; }

@@ -33,8 +33,16 @@ public static class NodeConfigLoader
 
         var nodeId = reader.Name(ConfigKeys.Node);
         var dataDirectory = Path.GetFullPath(reader.Text(ConfigKeys.DataDir, "data"), configFolder);
-        var voters = reader.NameList(ConfigKeys.Voters);
-        if (!voters.Contains(nodeId, StringComparer.Ordinal))
+        var join = reader.Text(ConfigKeys.Join, "false") switch
+        {
+            "true" => true,
+            "false" => false,
+            var other => throw new ConfigException(reader.Origin(ConfigKeys.Join), $"'{other}' is not true or false"),
+        };
+        // A joining node must never hold a configuration of its own: with one naming only itself it would
+        // elect itself; with the file's voters it could vote in a cluster that never added it.
+        IReadOnlyList<string> voters = join ? [] : reader.NameList(ConfigKeys.Voters);
+        if (!join && !voters.Contains(nodeId, StringComparer.Ordinal))
         {
             throw new ConfigException(reader.Origin(ConfigKeys.Voters), $"the voters ({string.Join(",", voters)}) do not include this node {nodeId}");
         }
@@ -62,6 +70,15 @@ public static class NodeConfigLoader
         }
 
         var metricsPort = MetricsPort(reader, siloPort, gatewayPort);
+        // Lease reads: a lease lasts an election timeout less this bound (default: a quarter of it).
+        var electionTimeoutMs = electionTicks * reader.PositiveInt(ConfigKeys.TickIntervalMs, 10);
+        var leaseDriftMs = reader.NonNegativeInt(ConfigKeys.LeaseClockDriftBoundMs, electionTimeoutMs / 4);
+        if (leaseDriftMs >= electionTimeoutMs)
+        {
+            throw new ConfigException(reader.Origin(ConfigKeys.LeaseClockDriftBoundMs),
+                $"{leaseDriftMs} must be less than the election timeout ({electionTimeoutMs} ms): no lease would remain");
+        }
+
         return new NodeConfig
         {
             ConfigPath = configPath,
@@ -75,6 +92,7 @@ public static class NodeConfigLoader
             Storage = reader.Database(ConfigKeys.StorageKind, ConfigKeys.StorageConnection, DefaultSqliteStorage, dataDirectory, nodeId),
             Clustering = reader.Database(ConfigKeys.ClusteringKind, ConfigKeys.ClusteringConnection, DefaultSqliteClustering, dataDirectory, nodeId),
             Voters = voters,
+            Join = join,
             TickIntervalMs = reader.PositiveInt(ConfigKeys.TickIntervalMs, 10),
             ElectionTicks = electionTicks,
             HeartbeatTicks = heartbeatTicks,
@@ -84,6 +102,7 @@ public static class NodeConfigLoader
             SnapshotChunkBytes = snapshotChunkBytes,
             MetricsPort = metricsPort,
             OtlpEndpoint = reader.HttpUri(ConfigKeys.OtlpEndpoint),
+            LeaseClockDriftBoundMs = leaseDriftMs,
             Origins = origins,
         };
     }

@@ -50,16 +50,7 @@ public sealed class ReadIndexTests
     [Fact]
     public void ReadsWaitForTheNewLeadersFirstCommit()
     {
-        var node = new RaftNode(SimCluster_Options("n1", ["n1", "n2", "n3"]), new Random(1));
-        node.Campaign();
-        Drain(node);
-        foreach (var voter in new[] { "n2", "n3" })
-            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: true, Granted: true));
-        Drain(node);
-        foreach (var voter in new[] { "n2", "n3" })
-            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: false, Granted: true));
-        Assert.Equal(Role.Leader, node.Role);
-        Drain(node);
+        var node = ElectedLeader(SimCluster_Options("n1", ["n1", "n2", "n3"]));
         Assert.True(node.ReadIndex(requestId: 7));
         Assert.Empty(Drain(node).ReadStates); // its no-op is not committed yet: no read index to give
         node.Step(new AppendEntriesResponse("n2", "n1", node.Term, true, node.LastLogIndex, 0, 0, 0, ReadContext: 0));
@@ -91,6 +82,54 @@ public sealed class ReadIndexTests
         cluster.RequestRead(leader.Id);
         cluster.Run(5);
         Assert.Equal(servedBefore, cluster.ReadsServed);
+    }
+
+    [Fact]
+    public void ALeaseTimedOnTheHostsClockLapsesWithThatClockWhateverTheTicksSay()
+    {
+        // A host whose ticks stall (its storage is slow) gives the core a monotonic clock: the lease must
+        // end when that clock says, even though not one tick came meanwhile.
+        long now = 1_000;
+        var options = SimCluster_Options("n1", ["n1", "n2", "n3"]) with
+        {
+            LeaseReads = true, LeaseClock = () => now, LeaseClockDuration = 100, LeaseForForwardedReads = false,
+        };
+        var node = ElectedLeader(options);
+        node.Step(new AppendEntriesResponse("n2", "n1", node.Term, true, node.LastLogIndex, 0, 0, 0, ReadContext: 0));
+        Drain(node);
+        Assert.True(node.ReadIndex(requestId: 1));
+        var round = Drain(node).Messages.OfType<AppendEntries>().Max(m => m.ReadContext);
+        node.Step(new AppendEntriesResponse("n2", "n1", node.Term, true, node.LastLogIndex, 0, 0, 0, round));
+        Assert.Equal(1, Assert.Single(Drain(node).ReadStates).RequestId); // the round sent at 1000 confirmed
+
+        now = 1_099;
+        Assert.True(node.ReadIndex(requestId: 2));
+        Assert.Equal(2, Assert.Single(Drain(node).ReadStates).RequestId); // within the lease: no round
+        Assert.True(node.ReadIndex(requestId: 3, allowLease: false));
+        Assert.Empty(Drain(node).ReadStates); // a read that did not ask for the lease waits for a round
+
+        now = 1_100;
+        Assert.True(node.ReadIndex(requestId: 4));
+        Assert.Empty(Drain(node).ReadStates); // the clock says the lease is over, though no tick came
+        // A forwarded read never uses the lease when the host offers it only on request.
+        now = 1_050;
+        node.Step(new ReadIndexRequest("n3", "n1", node.Term, RequestId: 5));
+        Assert.DoesNotContain(Drain(node).Messages.OfType<ReadIndexResponse>(), r => r.RequestId == 5);
+    }
+
+    private static RaftNode ElectedLeader(RaftOptions options)
+    {
+        var node = new RaftNode(options, new Random(1));
+        node.Campaign();
+        Drain(node);
+        foreach (var voter in new[] { "n2", "n3" })
+            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: true, Granted: true));
+        Drain(node);
+        foreach (var voter in new[] { "n2", "n3" })
+            node.Step(new RequestVoteResponse(voter, "n1", node.Term, PreVote: false, Granted: true));
+        Assert.Equal(Role.Leader, node.Role);
+        Drain(node);
+        return node;
     }
 
     private static RaftOptions SimCluster_Options(string id, string[] voters) => Simulation.SimCluster.DefaultOptions(id, voters);
