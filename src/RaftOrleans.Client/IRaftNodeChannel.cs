@@ -10,7 +10,8 @@ namespace RaftOrleans.Client;
 /// </summary>
 public interface IRaftNodeChannel
 {
-    /// <summary>The node ids, in the configured order.</summary>
+    /// <summary>The node ids, in the configured order; a channel that follows the cluster's membership adds
+    /// nodes while it is in use (read it again rather than keep it).</summary>
     IReadOnlyList<string> Nodes { get; }
 
     /// <summary><see cref="IRaftNodeGrain.Propose"/> on <paramref name="node"/>.

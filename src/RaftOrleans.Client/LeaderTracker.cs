@@ -10,18 +10,25 @@ namespace RaftOrleans.Client;
 internal sealed class LeaderTracker
 {
     private readonly object _gate = new();
-    private readonly IReadOnlyList<string> _nodes;
+    /// <summary>The nodes the channel reaches now: read at every move, since a channel that follows the
+    /// cluster's membership gains nodes while clients run (a leader may be a node added since).</summary>
+    private readonly Func<IReadOnlyList<string>> _nodes;
     private string _target;
     private int _movesSinceSuccess;
 
-    public LeaderTracker(IReadOnlyList<string> nodes, int startIndex = 0)
+    public LeaderTracker(IReadOnlyList<string> nodes, int startIndex = 0) : this(() => nodes, startIndex)
     {
-        if (nodes.Count == 0)
+    }
+
+    public LeaderTracker(Func<IReadOnlyList<string>> nodes, int startIndex = 0)
+    {
+        var now = nodes();
+        if (now.Count == 0)
         {
             throw new ArgumentException("A cluster has at least one node.", nameof(nodes));
         }
         _nodes = nodes;
-        _target = nodes[((startIndex % nodes.Count) + nodes.Count) % nodes.Count];
+        _target = now[((startIndex % now.Count) + now.Count) % now.Count];
     }
 
     /// <summary>The node to ask now.</summary>
@@ -55,6 +62,7 @@ internal sealed class LeaderTracker
     /// <paramref name="node"/>. Returns true when a whole round of moves passed without a success: pause first.</summary>
     public bool Move(string node, string? leaderHint)
     {
+        var nodes = _nodes();
         lock (_gate)
         {
             if (KnownLeader == node)
@@ -63,13 +71,13 @@ internal sealed class LeaderTracker
             }
             if (_target == node)
             {
-                _target = leaderHint is not null && leaderHint != node && _nodes.Contains(leaderHint)
+                _target = leaderHint is not null && leaderHint != node && nodes.Contains(leaderHint)
                     ? leaderHint
-                    : _nodes[(IndexOf(node) + 1) % _nodes.Count];
+                    : nodes[(IndexOf(nodes, node) + 1) % nodes.Count];
             }
             // Another concurrent call already moved on from this node: keep its choice.
             _movesSinceSuccess++;
-            if (_movesSinceSuccess < _nodes.Count)
+            if (_movesSinceSuccess < nodes.Count)
             {
                 return false;
             }
@@ -78,11 +86,11 @@ internal sealed class LeaderTracker
         }
     }
 
-    private int IndexOf(string node)
+    private static int IndexOf(IReadOnlyList<string> nodes, string node)
     {
-        for (var i = 0; i < _nodes.Count; i++)
+        for (var i = 0; i < nodes.Count; i++)
         {
-            if (_nodes[i] == node)
+            if (nodes[i] == node)
             {
                 return i;
             }

@@ -13,17 +13,40 @@ namespace RaftOrleans.Client;
 /// </summary>
 public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
 {
-    private readonly Dictionary<string, NodeConnection> _connections;
+    private readonly object _gate = new();
+    private readonly ClusterEndpoints _cluster;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NodeConnection> _connections = new();
+    private volatile string[] _nodes;
 
     /// <summary>Starts connecting to every node in the background; calls wait for their node's first connect
     /// only within their own time limit.</summary>
     public OrleansNodeChannel(ClusterEndpoints cluster)
     {
-        Nodes = cluster.Nodes.Select(node => node.Node).ToArray();
-        _connections = cluster.Nodes.ToDictionary(node => node.Node, node => new NodeConnection(cluster, node));
+        _cluster = cluster;
+        _nodes = cluster.Nodes.Select(node => node.Node).ToArray();
+        foreach (var node in cluster.Nodes) _connections[node.Node] = new NodeConnection(cluster, node);
     }
 
-    public IReadOnlyList<string> Nodes { get; }
+    public IReadOnlyList<string> Nodes => _nodes;
+
+    /// <summary>Reaches the nodes of <paramref name="endpoints"/> that it does not reach yet (a node the
+    /// launcher added to the cluster since this channel was made); the others are left as they are.
+    /// Returns the nodes added.</summary>
+    public IReadOnlyList<string> AddNodes(IEnumerable<NodeEndpoint> endpoints)
+    {
+        var added = new List<string>();
+        lock (_gate)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                if (_connections.ContainsKey(endpoint.Node)) continue;
+                _connections[endpoint.Node] = new NodeConnection(_cluster, endpoint);
+                added.Add(endpoint.Node);
+            }
+            if (added.Count > 0) _nodes = [.. _nodes, .. added];
+        }
+        return added;
+    }
 
     public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.Propose(command), cancellationToken);

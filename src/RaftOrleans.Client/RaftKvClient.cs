@@ -31,7 +31,7 @@ public sealed partial class RaftKvClient
         _options = (options ?? new RaftKvClientOptions()).Validated();
         _limits = limits ?? KvOptions.Default;
         _random = _options.Seed is { } seed ? new Random(seed) : new Random();
-        _leader = new LeaderTracker(channel.Nodes, _random.Next(channel.Nodes.Count));
+        _leader = new LeaderTracker(() => channel.Nodes, _random.Next(channel.Nodes.Count));
         _session = NewSession();
     }
 

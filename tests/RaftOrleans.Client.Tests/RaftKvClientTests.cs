@@ -32,6 +32,24 @@ public sealed class RaftKvClientTests
         Assert.Equal(["n3"], cluster.Calls.ToArray());
     }
 
+    /// <summary>A cluster grown while a client runs: the new leader is a node the client did not know when it
+    /// started. The client follows the hint to it once its channel reaches it.</summary>
+    [Fact]
+    public async Task A_write_reaches_a_leader_that_joined_after_the_client_started()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast);
+        await client.PutAsync("k", "v1");
+
+        cluster.AddNode("n4");
+        cluster.Elect("n4");
+        var written = await client.PutAsync("k", "v2");
+
+        Assert.Equal("v2", written.Value);
+        Assert.Equal("n4", client.KnownLeader);
+    }
+
     [Fact]
     public async Task A_write_whose_answer_was_lost_is_retried_and_applied_once()
     {

@@ -38,7 +38,12 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     private long _index;
     private int _repliesToLose;
 
-    public IReadOnlyList<string> Nodes { get; } = ["n1", "n2", "n3"];
+    private volatile string[] _nodes = ["n1", "n2", "n3"];
+
+    public IReadOnlyList<string> Nodes => _nodes;
+
+    /// <summary>A node joins the channel (as `raftctl load` adds a node the launcher started meanwhile).</summary>
+    public void AddNode(string node) => _nodes = [.. _nodes, node];
 
     /// <summary>What followers name as leader (null: they know none).</summary>
     public string? Hint { get; set; }

@@ -36,6 +36,17 @@ public sealed class GrowShrinkTests(GrowShrinkCluster cluster) : IClassFixture<G
                 await MembershipRun.MemberAsync(cluster, "add", node);
             }
             Assert.Equal(["n1", "n2", "n3", "n4", "n5"], await MembershipRun.VotersAsync(cluster));
+            // The load started knowing n1..n3 only; with the leader on a node added since, its writes go on
+            // only if it follows the cluster as it grew. Only a leader appends, so n5's commit index moving
+            // while it leads is the load's writes reaching n5.
+            await MembershipRun.MoveLeaderAsync(cluster, "n5");
+            var before = (await cluster.StatusAsync()).Single(r => r.Node == "n5").Status!.CommitIndex;
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            var rows = await cluster.StatusAsync();
+            var n5 = rows.Single(r => r.Node == "n5").Status!;
+            Assert.True(n5.Role == "leader" && n5.CommitIndex > before + 20,
+                $"writes did not reach n5 as leader (commit {before} -> {n5.CommitIndex}): {TestCluster.Describe(rows)}");
+            await MembershipRun.MoveLeaderAsync(cluster, "n1");
             foreach (var node in new[] { "n4", "n5" }) await MembershipRun.MemberAsync(cluster, "remove", node);
             Assert.Equal(["n1", "n2", "n3"], await MembershipRun.VotersAsync(cluster));
         });
@@ -148,6 +159,15 @@ internal static class MembershipRun
         var exitCode = await MemberCommand.RunAsync("member", [.. words, "--cluster-dir", cluster.Directory, "--catch-up-seconds", "60"], output, error);
         Assert.True(exitCode == 0, $"member {string.Join(" ", words)} exited {exitCode}: {error}\n{output}");
         return output.ToString();
+    }
+
+    /// <summary>Runs `raftctl move-leader NODE`; fails unless it exits 0.</summary>
+    public static async Task MoveLeaderAsync(TestCluster cluster, string node)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await MemberCommand.RunAsync("move-leader", [node, "--cluster-dir", cluster.Directory], output, error);
+        Assert.True(exitCode == 0, $"move-leader {node} exited {exitCode}: {error}");
     }
 
     public static async Task<string[]> VotersAsync(TestCluster cluster)

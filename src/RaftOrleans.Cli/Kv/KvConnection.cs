@@ -45,5 +45,51 @@ public sealed class KvConnection : IAsyncDisposable
         return new KvConnection(new OrleansNodeChannel(cluster), options);
     }
 
-    public ValueTask DisposeAsync() => _channel.DisposeAsync();
+    private CancellationTokenSource? _following;
+    private Task _followingDone = Task.CompletedTask;
+
+    /// <summary>For a cluster the launcher runs: reads its cluster.json every <paramref name="interval"/> and
+    /// reaches the nodes added since (`raftctl cluster add`), so that a long run (`raftctl load`) follows the
+    /// cluster as it grows, and a leader among the new nodes is reached. Does nothing for --client-config,
+    /// whose node list is fixed. Each node added is named on <paramref name="progress"/>.</summary>
+    public void FollowLauncherCluster(CommandArguments arguments, TextWriter progress, TimeSpan interval)
+    {
+        if (arguments.Value("--client-config") is not null || _following is not null) return;
+        var directory = arguments.Value("--cluster-dir") ?? ClusterLauncher.DefaultClusterDirectory(RepositoryRoot.Find());
+        if (ClusterState.TryLoad(directory) is null) return;
+        _following = new CancellationTokenSource();
+        var stop = _following.Token;
+        _followingDone = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(interval, stop);
+                    if (ClusterState.TryLoad(directory) is { } state)
+                        foreach (var node in _channel.AddNodes(state.Endpoints().Nodes))
+                            progress.WriteLine($"raftctl: now also reaching {node} (added to the cluster)");
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is IOException or LauncherException or System.Text.Json.JsonException)
+                {
+                    // cluster.json is being rewritten by the launcher: read it again next time
+                }
+            }
+        }, stop);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_following is { } following)
+        {
+            await following.CancelAsync();
+            await _followingDone;
+            following.Dispose();
+        }
+        await _channel.DisposeAsync();
+    }
 }

@@ -67,6 +67,7 @@ public static class LoadCommand
 
         await using (connection)
         {
+            connection.FollowLauncherCluster(arguments, TextWriter.Synchronized(error), TimeSpan.FromSeconds(1));
             StreamWriter file;
             try
             {
