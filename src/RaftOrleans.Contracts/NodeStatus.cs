@@ -38,4 +38,8 @@ public sealed record NodeStatus(
     /// --breakdown`): names and meanings in RaftOrleans.Grains' WriteStages; the same figures go to the
     /// "RaftOrleans" meter.</summary>
     [Id(14)] public StageHistogram[] Stages { get; init; } = [];
+
+    /// <summary>Proposals, reads and elections counted by this activation, its inbox, and (on a leader)
+    /// each follower's match index.</summary>
+    [Id(15)] public NodeCounters Counters { get; init; } = new();
 }

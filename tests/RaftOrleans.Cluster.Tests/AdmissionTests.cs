@@ -22,14 +22,17 @@ public sealed class AdmissionTests
         // A slow disk on the leader: proposals pile up while its writes are in flight.
         storages[leader].WriteDelay = TimeSpan.FromMilliseconds(30);
 
+        var refusedBefore = (await cluster.Node(leader).GetStatus()).Counters.ProposalsRefused;
         var replies = await Task.WhenAll(Enumerable.Range(0, proposals)
             .Select(i => cluster.Node(leader).Propose(Command($"a{i}"))));
+        var refused = (await cluster.Node(leader).GetStatus()).Counters.ProposalsRefused - refusedBefore;
 
         var outcomes = string.Join(", ", replies.GroupBy(r => r.Status).Select(g => $"{g.Key} x{g.Count()}"));
         Assert.True(replies.All(r => r.Status is ProposeStatus.Applied or ProposeStatus.Busy), outcomes);
         var applied = replies.Where(r => r.Status == ProposeStatus.Applied).ToList();
         Assert.True(applied.Count <= proposals - bound, $"{outcomes}: nothing was refused beyond {bound} pending");
         Assert.NotEmpty(applied);
+        Assert.Equal(proposals - applied.Count, refused); // each Busy is counted on the meter's refused proposals
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, applied.Max(r => r.Index));
         var logged = Commands(log).Where(c => c.StartsWith('a')).ToList();
         Assert.Equal(applied.Count, logged.Count); // a Busy proposal is not in the log, an Applied one is, once

@@ -42,6 +42,11 @@ public sealed class ObservabilityTests(ObservedCluster cluster, ITestOutputHelpe
             Assert.NotNull(Value(metrics, Series("raftorleans_node_commit_index", ("node", node.Node))));
             Assert.NotNull(Value(metrics, Series("raftorleans_node_leader_changes_total", ("node", node.Node))));
             Assert.Contains("raftorleans_write_total_seconds_bucket{", metrics);
+            Assert.NotNull(Value(metrics, Series("raftorleans_node_proposals_total", ("node", node.Node), ("outcome", "accepted"))));
+            Assert.NotNull(Value(metrics, Series("raftorleans_node_reads_total", ("node", node.Node), ("kind", "stale"))));
+            Assert.NotNull(Value(metrics, Series("raftorleans_node_inbox_depth", ("node", node.Node))));
+            foreach (var follower in cluster.Launcher.State.Nodes.Where(n => n.Node != leader && node.Node == leader))
+                Assert.NotNull(Value(metrics, Series("raftorleans_node_follower_lag", ("node", node.Node), ("follower", follower.Node))));
 
             // Orleans' own meters: names and labels are Orleans', so promtool's lint has notes on them
             // (exit 3: no help text, camelCase labels, ms); they must still parse (exit 1 would be a format error).

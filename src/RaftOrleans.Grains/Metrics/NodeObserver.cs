@@ -8,7 +8,9 @@ namespace RaftOrleans.Grains.Metrics;
 
 /// <summary>
 /// The node's state on the "RaftOrleans" meter: observable gauges and counters (role, term, commit,
-/// applied, last and first log index, snapshot index, leader contact, leader changes, elections) that
+/// applied, last and first log index, snapshot index, leader contact, leader changes, elections; and what
+/// the node counts itself: proposals by outcome, reads by kind, elections started, inbox depth, each
+/// follower's lag on the leader) that
 /// read the latest status this observer took from the silo's own node grain. Reading the status rather
 /// than reaching into the grain keeps the grain's loop free of metrics code, and a same-silo status call
 /// costs microseconds. Each reading is also the one /healthz and /readyz judge (<see cref="ReadAsync"/>).
@@ -132,6 +134,30 @@ public sealed class NodeObserver : BackgroundService
         Counter("raftorleans.node.leader_changes", "times the leader this node knows changed (its first leader included)", t => t.LeaderChanges);
         Counter("raftorleans.node.elections", "terms this node went through since its silo started (each begins with an election)", t => t.Elections);
         Counter("raftorleans.node.elections_won", "times this node became leader", t => t.ElectionsWon);
+        // Counted by the node itself (NodeStatus.Counters): exact, where the transitions above are sampled.
+        CounterByTag("raftorleans.node.proposals", "proposals this node's activation answered, by outcome", "outcome",
+            ("accepted", c => c.ProposalsAccepted), ("refused", c => c.ProposalsRefused), ("timed_out", c => c.ProposalsTimedOut));
+        CounterByTag("raftorleans.node.reads", "reads this node's activation served, by kind", "kind",
+            ("linearizable", c => c.ReadsLinearizable), ("lease", c => c.ReadsLease), ("stale", c => c.ReadsStale));
+        CounterByTag("raftorleans.node.elections_started", "times this node's activation became a candidate", null,
+            ("", c => c.ElectionsStarted));
+        Gauge("raftorleans.node.inbox_depth", "messages and ticks waiting for the node's loop", status => status.Counters.InboxDepth);
+        _meter.CreateObservableGauge("raftorleans.node.follower_lag", FollowerLag, null,
+            "on the leader: entries its log holds beyond each follower's match index");
+    }
+
+    private void CounterByTag(string name, string description, string? tag, params (string Value, Func<NodeCounters, long> Count)[] series) =>
+        _meter.CreateObservableCounter(name, () => Fresh() is { } status
+            ? series.Select(s => tag is null
+                ? new Measurement<long>(s.Count(status.Counters), _nodeTag)
+                : new Measurement<long>(s.Count(status.Counters), _nodeTag, new KeyValuePair<string, object?>(tag, s.Value))).ToArray()
+            : Array.Empty<Measurement<long>>(), null, description);
+
+    private IEnumerable<Measurement<long>> FollowerLag()
+    {
+        if (Fresh() is not { } status) return [];
+        return status.Counters.FollowerMatch.Select(follower => new Measurement<long>(
+            Math.Max(0, status.LastLogIndex - follower.Value), _nodeTag, new KeyValuePair<string, object?>("follower", follower.Key)));
     }
 
     private void Gauge(string name, string description, Func<NodeStatus, long> value) =>

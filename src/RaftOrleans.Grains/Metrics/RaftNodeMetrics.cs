@@ -25,6 +25,17 @@ public sealed class RaftNodeMetrics
         if (stage.Instrument.Enabled) stage.Instrument.Record(value / stage.InstrumentDivisor, _nodeTag);
     }
 
+    /// <summary>As <see cref="RecordSince(WriteStage, long)"/>, with the peer the sample is about as a
+    /// "follower" tag on the meter (the status histogram merges the peers).</summary>
+    public void RecordSince(WriteStage stage, long startTimestamp, string follower)
+    {
+        if (startTimestamp == 0) return;
+        var value = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        _recorders[stage.Ordinal].Record(value);
+        if (stage.Instrument.Enabled)
+            stage.Instrument.Record(value / stage.InstrumentDivisor, _nodeTag, new KeyValuePair<string, object?>("follower", follower));
+    }
+
     /// <summary>Records the ms since <paramref name="startTimestamp"/> (a Stopwatch timestamp; 0: unknown, nothing recorded).</summary>
     public void RecordSince(WriteStage stage, long startTimestamp)
     {

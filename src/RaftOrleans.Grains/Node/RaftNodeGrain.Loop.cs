@@ -66,6 +66,7 @@ public sealed partial class RaftNodeGrain
                 // A snapshot is taken and written between writes, with none in flight (the store is one
                 // writer's), and covers only what is applied, so only what is durable here.
                 if (_core.SnapshotDue && (!await WritesDrainedAsync() || !await TakeSnapshotAsync())) return;
+                NoteElectionStarted(); // RaftNodeGrain.Counters.cs
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
                         NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
@@ -117,6 +118,7 @@ public sealed partial class RaftNodeGrain
             switch (result.Outcome)
             {
                 case ProposeOutcome.Accepted:
+                    _proposalsAccepted++;
                     _metrics.RecordSince(WriteStages.ProposeWait, proposal.ArrivedAt);
                     proposal.Index = result.Index;
                     proposal.Term = result.Term;
@@ -125,9 +127,11 @@ public sealed partial class RaftNodeGrain
                     _awaitingApply[result.Index] = proposal;
                     break;
                 case ProposeOutcome.NotLeader:
+                    _proposalsRefused++;
                     proposal.Complete(ProposeStatus.NotLeader, leaderHint: result.LeaderHint);
                     break;
                 default:
+                    _proposalsRefused++;
                     proposal.Complete(ProposeStatus.Busy, leaderHint: result.LeaderHint);
                     break;
             }

@@ -27,7 +27,10 @@ public sealed partial class RaftNodeGrain
         ArgumentNullException.ThrowIfNull(query);
         if (Stopped) return Task.FromResult(new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null));
         if (allowStale)
+        {
+            _readsStale++;
             return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(query), _core.Leader));
+        }
         return ReadLinearizableAsync(query, lease: false);
     }
 
@@ -40,6 +43,8 @@ public sealed partial class RaftNodeGrain
 
     private async Task<ProposeReply> ReadLinearizableAsync(byte[] query, bool lease)
     {
+        if (lease) _readsLease++;
+        else _readsLinearizable++;
         var read = new PendingRead(_nextReadId++, query, lease);
         _readsToRequest.Enqueue(read);
         Kick();

@@ -80,7 +80,7 @@ public sealed partial class RaftNodeGrain
         while (inFlight.TryPeek(out var sent) && sent.LastIndex <= ack.MatchIndex)
         {
             inFlight.Dequeue();
-            _metrics.RecordSince(WriteStages.AppendRoundTrip, sent.SentAt);
+            _metrics.RecordSince(WriteStages.AppendRoundTrip, sent.SentAt, ack.From);
         }
     }
 }

@@ -146,6 +146,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             SnapshotIndex = _core.LatestSnapshot?.Index ?? 0,
             FirstLogIndex = _core.FirstLogIndex,
             Stages = _metrics.Snapshot(),
+            Counters = CountersNow(status),
         });
     }
 
@@ -188,12 +189,14 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         var proposal = new PendingProposal(command);
         if (Stopped)
         {
+            _proposalsRefused++;
             proposal.Complete(ProposeStatus.Unavailable);
             return await proposal.Completion.Task;
         }
         if (_proposals.Count + _awaitingApply.Count >= _settings.MaxPendingProposals)
         {
             // Refused before it reaches the core: certainly not in the log, so the client may retry it anywhere.
+            _proposalsRefused++;
             proposal.Complete(ProposeStatus.Busy, leaderHint: _core.Leader);
             return await proposal.Completion.Task;
         }
@@ -204,6 +207,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         // the grain's scheduler.
         await using var onDeadline = deadline.Token.Register(() => proposal.Complete(ProposeStatus.Unknown));
         var reply = await proposal.Completion.Task;
+        if (reply.Status == ProposeStatus.Unknown && deadline.IsCancellationRequested) _proposalsTimedOut++;
         if (reply.Status == ProposeStatus.Applied)
         {
             _metrics.RecordSince(WriteStages.ReplyWait, proposal.CompletedAt);
