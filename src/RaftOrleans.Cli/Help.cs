@@ -47,7 +47,8 @@ internal static class Help
         {Indent(KvPrompt.Usage)}
               an interactive prompt with the same commands, help and exit
         {Indent(LoadCommand.Usage)}
-              concurrent clients run put/get/cas and record a Jepsen-style history for `raftctl check`
+              concurrent clients run put/get/cas and record a Jepsen-style history for `raftctl check`;
+              --lease: the gets are lease reads (as `get --lease`)
         """;
 
     private static string Indent(string text) =>

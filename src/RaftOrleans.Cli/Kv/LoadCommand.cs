@@ -22,7 +22,7 @@ namespace RaftOrleans.Cli.Kv;
 /// </summary>
 public static class LoadCommand
 {
-    public const string Usage = "usage: raftctl load --clients C --seconds S --keys K --history FILE [--seed N] " + KvConnection.OptionsUsage;
+    public const string Usage = "usage: raftctl load --clients C --seconds S --keys K --history FILE [--seed N] [--lease] " + KvConnection.OptionsUsage;
 
     private static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(KvConnection.ValueOptions)
         { "--clients", "--seconds", "--keys", "--history", "--seed" };
@@ -39,7 +39,7 @@ public static class LoadCommand
         CommandArguments arguments;
         try
         {
-            arguments = new CommandArguments(args, ValueOptions, new HashSet<string>());
+            arguments = new CommandArguments(args, ValueOptions, new HashSet<string> { "--lease" });
             settings = LoadSettings.Parse(arguments);
         }
         catch (UsageException e)
@@ -108,7 +108,7 @@ public static class LoadCommand
         var clients = Enumerable.Range(0, settings.Clients).Select(i =>
         {
             var client = new RaftKvClient(connection.Channel, connection.Options with { Seed = settings.Seed * 7919 + i });
-            var worker = new LoadWorker(i, client, keys, recorder, tally, processNumbers, new Random(settings.Seed * 104729 + i));
+            var worker = new LoadWorker(i, client, keys, recorder, tally, processNumbers, new Random(settings.Seed * 104729 + i), settings.Lease);
             return Task.Run(() => worker.RunAsync(stop.Token));
         }).ToArray();
 
@@ -124,7 +124,8 @@ public static class LoadCommand
 }
 
 /// <summary>The options of `raftctl load`, checked.</summary>
-internal sealed record LoadSettings(int Clients, TimeSpan Duration, int Keys, string HistoryPath, int Seed)
+/// <param name="Lease">Gets are lease reads (`get --lease`): the leader may answer from its lease.</param>
+internal sealed record LoadSettings(int Clients, TimeSpan Duration, int Keys, string HistoryPath, int Seed, bool Lease)
 {
     public static LoadSettings Parse(CommandArguments arguments)
     {
@@ -137,7 +138,8 @@ internal sealed record LoadSettings(int Clients, TimeSpan Duration, int Keys, st
             TimeSpan.FromSeconds(Required(arguments, "--seconds", 1, 86_400)),
             Required(arguments, "--keys", 1, 1_000_000),
             arguments.Value("--history") ?? throw new UsageException("--history FILE is required"),
-            arguments.Int("--seed", Environment.TickCount & 0xffff, 0, int.MaxValue));
+            arguments.Int("--seed", Environment.TickCount & 0xffff, 0, int.MaxValue),
+            arguments.Has("--lease"));
     }
 
     private static int Required(CommandArguments arguments, string option, int min, int max)

@@ -40,7 +40,7 @@ internal sealed class ProcessNumbers(int first)
 /// so some swap and some are refused; a refused cas is recorded as an ok observation of the value the
 /// store found, as a get of an absent key is an ok observation of absence.</summary>
 internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<string> keys, HistoryRecorder recorder,
-    LoadTally tally, ProcessNumbers processNumbers, Random random)
+    LoadTally tally, ProcessNumbers processNumbers, Random random, bool leaseReads = false)
 {
     private readonly Dictionary<string, string?> _lastSeen = new(StringComparer.Ordinal);
     private readonly string _valuePrefix = $"c{index}-";
@@ -84,7 +84,7 @@ internal sealed class LoadWorker(int index, RaftKvClient client, IReadOnlyList<s
     private async Task<HistoryEventType> GetAsync(string key) =>
         await RecordAsync(HistoryOperation.Get(key), async () =>
         {
-            var entry = await client.GetAsync(key);
+            var entry = leaseReads ? await client.GetLeasedAsync(key) : await client.GetAsync(key);
             _lastSeen[key] = entry?.Value;
             return new Completion(HistoryEventType.Ok, entry?.Value, Refused: false);
         });
