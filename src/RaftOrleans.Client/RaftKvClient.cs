@@ -107,8 +107,9 @@ public sealed partial class RaftKvClient
         deadline.CancelAfter(_options.OverallDeadline);
         // Every node is asked at once, each call bounded by the overall deadline only (a first connect to a
         // loaded silo takes seconds); the answer comes once a majority answered, so a frozen node costs nothing.
-        var pending = _channel.Nodes.Select(node => _channel.GetStatusAsync(node, deadline.Token).WaitAsync(deadline.Token)).ToList();
-        var majority = _channel.Nodes.Count / 2 + 1;
+        var nodes = _channel.Nodes; // read once: a channel that follows the cluster may gain nodes meanwhile
+        var pending = nodes.Select(node => _channel.GetStatusAsync(node, deadline.Token).WaitAsync(deadline.Token)).ToList();
+        var majority = nodes.Count / 2 + 1;
         var answers = new List<RaftOrleans.Contracts.NodeStatus>();
         while (pending.Count > 0 && answers.Count < majority)
         {

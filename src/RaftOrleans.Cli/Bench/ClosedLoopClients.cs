@@ -16,10 +16,8 @@ public sealed class ClosedLoopClients(IRaftNodeChannel channel, RaftKvClientOpti
     /// flooding the cluster with proposals while measuring nothing.</summary>
     public static readonly TimeSpan PauseAfterFailure = TimeSpan.FromMilliseconds(10);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _failureKinds = new();
-
     /// <summary>How many operations failed, by exception type and first line of its message.</summary>
-    public IReadOnlyDictionary<string, long> FailureKinds => _failureKinds;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _failureKinds = new();
 
     /// <summary>One client's operation number <c>n</c>; throws when the operation did not succeed.</summary>
     public delegate Task Operation(RaftKvClient client, int clientIndex, long n);
