@@ -7,10 +7,14 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:02")]
     Task<NodeStatus> GetStatus();
 
-    /// <summary>Peer to peer: hands a batch of Raft messages to this node. It returns as soon as they
-    /// are queued (the answers travel back as separate deliveries), so two nodes delivering to each
-    /// other can never deadlock. Callers pass a short timeout; a batch that fails or times out is
-    /// dropped, which Raft tolerates.</summary>
+    /// <summary>Peer to peer: hands a batch of Raft messages to this node. One-way: Raft's answers travel
+    /// back as deliveries of their own and a lost batch is only a lost message, which Raft tolerates, so
+    /// an Orleans response would be a second message (and a wake-up of a thread on each silo) per batch
+    /// that tells the sender nothing it needs; without it a write's replication costs a third fewer
+    /// context switches (measured with `bench write`, 1 client: 122 to 77-99 per write). Two nodes
+    /// delivering to each other can never deadlock. The token bounds only the sending side (an injected
+    /// delay of the fault filter).</summary>
+    [Orleans.Concurrency.OneWay]
     Task Deliver(WireMessage[] batch, CancellationToken cancellationToken);
 
     /// <summary>Appends <paramref name="command"/> to the replicated log if this node leads, and

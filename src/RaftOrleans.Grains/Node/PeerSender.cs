@@ -6,15 +6,15 @@ using RaftOrleans.Grains.Metrics;
 namespace RaftOrleans.Grains.Node;
 
 /// <summary>
-/// The outbound link to one peer: messages queue here and leave in batches, in order, each batch with its
-/// own short timeout, at most <see cref="MaxBatchesInFlight"/> batches in flight at a time. More than one:
-/// with one, an acknowledgement or an AppendEntries that a Ready produced waited for the delivery call
-/// before it (often a heartbeat's) to come back, a whole round trip, which the write-stage breakdown
-/// showed as a large share of a write's latency. A few, not unbounded: a slow or frozen peer still holds
-/// back the rest in the queue. A batch that fails or times out is dropped (Raft tolerates loss, and the
-/// rare reordering of two batches in flight as well); messages beyond <see cref="MaxQueuedMessages"/> are
-/// dropped oldest first, so a dead or frozen peer costs bounded memory. Runs on the node grain's scheduler,
-/// so it needs no locks.
+/// The outbound link to one peer: messages queue here and leave in batches, in order, one batch per
+/// <see cref="Flush"/> (the loop flushes once per list of messages a Ready produced), each batch a one-way
+/// delivery call with its own short timeout, at most <see cref="MaxBatchesInFlight"/> batches in flight
+/// at a time. A call is in flight until it has left this silo: at once, unless the fault filter holds it
+/// for an injected delay, so the bound is what makes a delayed link behave like a slow one (later
+/// messages queue behind). A batch that fails or times out is dropped (Raft tolerates loss, and the
+/// rare reordering of two batches as well); messages beyond <see cref="MaxQueuedMessages"/> are dropped
+/// oldest first, so a link whose calls cannot leave costs bounded memory. Runs on the node grain's
+/// scheduler, so it needs no locks.
 /// </summary>
 internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan callTimeout, ILogger logger, RaftNodeMetrics metrics)
 {
@@ -29,6 +29,9 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
 
     private long _droppedMessages;
 
+    /// <summary>Queues <paramref name="message"/>; it leaves with the next <see cref="Flush"/>, so that the
+    /// messages one Ready produces for this peer travel as one batch (one grain call) rather than one
+    /// each.</summary>
     public void Enqueue(WireMessage message)
     {
         if (_stopped) return;
@@ -40,8 +43,10 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
                 logger.LogWarning("Outbox to {Peer} is full ({Max} messages): dropping the oldest ({Dropped} so far)",
                     peerId, MaxQueuedMessages, _droppedMessages);
         }
-        Pump();
     }
+
+    /// <summary>Sends what is queued, as far as the batches in flight allow.</summary>
+    public void Flush() => Pump();
 
     public void Stop()
     {

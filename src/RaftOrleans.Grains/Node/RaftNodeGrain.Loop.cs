@@ -194,6 +194,7 @@ public sealed partial class RaftNodeGrain
 
     private void Send(IReadOnlyList<RaftMessage> messages)
     {
+        if (messages.Count == 0) return;
         foreach (var message in messages)
         {
             if (_peers.TryGetValue(message.To, out var peer))
@@ -203,6 +204,9 @@ public sealed partial class RaftNodeGrain
             }
             else _logger.LogWarning("Raft node {Node} has no link to {To}; message dropped", NodeId, message.To);
         }
+        // One batch per peer for the whole list: deliveries are one-way, so each call costs its own
+        // messages and thread wake-ups on both silos whatever it carries.
+        foreach (var peer in _peers.Values) peer.Flush();
     }
 
     private void Apply(IReadOnlyList<LogEntry> committed)
