@@ -40,7 +40,7 @@ try
         "bench" => BenchCommand.Run(rest, output, error),
         "put" or "get" or "del" or "cas" or "list" or "leader" => await KvCommandLine.RunAsync(args[0], rest, output, error),
         "repl" => await KvPrompt.RunAsync(rest, Console.In, output, error),
-        "load" => await LoadCommand.RunAsync(rest, output, error),
+        "load" => await LoadCommand.RunUntilStoppedAsync(rest, output, error),
         _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),
     };
 }

@@ -2,9 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace RaftOrleans.Cli;
 
-/// <summary>For a command that runs until stopped (status --watch, logs -f, dashboard): a token cancelled by
-/// Ctrl-C or SIGTERM instead of the process ending at once, so the command can restore the terminal and
-/// close its connections before it exits normally.</summary>
+/// <summary>For a command that runs until stopped (status --watch, logs -f, dashboard, bench, load): a token cancelled by
+/// Ctrl-C or SIGTERM instead of the process ending at once, so the command can restore the terminal, stop the
+/// silos it started and close its connections before it exits normally. The one place raftctl takes these
+/// signals: the Orleans client hosts leave them alone (CallerOwnedLifetime).</summary>
 public sealed class StopSignal : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();

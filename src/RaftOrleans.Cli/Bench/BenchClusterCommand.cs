@@ -22,7 +22,7 @@ public static class BenchClusterCommand
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        BenchSession.WithCtrlC("bench", error, cancellation => RunAsync(args, output, error, cancellation));
+        BenchSession.WithStopSignal("bench", error, cancellation => RunAsync(args, output, error, cancellation));
 
     /// <param name="prebuiltSiloDll">See <see cref="ClusterLauncher"/> (the tests pass their own build).</param>
     /// <returns>0 measured, 1 a phase measured nothing or a failover did not recover, 2 usage, 130 interrupted.</returns>

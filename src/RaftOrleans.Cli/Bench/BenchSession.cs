@@ -1,4 +1,5 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Cli.Kv;
 using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Bench;
@@ -12,26 +13,13 @@ public static class BenchSession
 {
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
 
-    /// <summary>Runs <paramref name="run"/> with a token that Ctrl-C cancels (instead of killing the process,
-    /// so that the run's own cleanup stops the silos it started).</summary>
-    public static int WithCtrlC(string command, TextWriter error, Func<CancellationToken, Task<int>> run)
+    /// <summary>Runs <paramref name="run"/> with a token that Ctrl-C or SIGTERM cancels (instead of ending the
+    /// process, so that the run's own cleanup stops the silos it started); both signals behave alike.</summary>
+    public static int WithStopSignal(string command, TextWriter error, Func<CancellationToken, Task<int>> run)
     {
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true;
-            error.WriteLine($"raftctl {command}: interrupted, stopping");
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
-        try
-        {
-            return run(cancellation.Token).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
+        using var stop = new StopSignal();
+        using var announce = stop.Token.Register(() => error.WriteLine($"raftctl {command}: interrupted, stopping"));
+        return run(stop.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>Starts the cluster (when <paramref name="start"/> is given), waits until a leader is agreed
@@ -75,7 +63,7 @@ public static class BenchSession
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            return 130;
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {

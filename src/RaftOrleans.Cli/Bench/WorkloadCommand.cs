@@ -16,7 +16,7 @@ namespace RaftOrleans.Cli.Bench;
 public static class WorkloadCommand
 {
     public static int Run(Workload workload, string[] args, TextWriter output, TextWriter error) =>
-        BenchSession.WithCtrlC($"bench {Name(workload)}", error, cancellation => RunAsync(workload, args, output, error, cancellation));
+        BenchSession.WithStopSignal($"bench {Name(workload)}", error, cancellation => RunAsync(workload, args, output, error, cancellation));
 
     /// <param name="prebuiltSiloDll">See <see cref="ClusterLauncher"/> (the tests pass their own build).</param>
     /// <returns>0 measured, 1 nothing measured or a kill did not recover or the cluster failed, 2 usage, 130 interrupted.</returns>

@@ -6,6 +6,7 @@ namespace RaftOrleans.Cli.Cluster;
 /// needs SIGTERM (graceful stop), SIGSTOP (freeze, to test a node that hangs rather than dies) and SIGCONT.</summary>
 public static class PosixSignals
 {
+    public static int Interrupt => 2;
     public static int Kill => 9;
     public static int Terminate => 15;
     public static int Stop => OperatingSystem.IsMacOS() ? 17 : 19;

@@ -9,4 +9,6 @@ public static class ExitCodes
     public const int Usage = 2;
     /// <summary>No answer before the deadline, no cluster found, or an outcome that is unknown.</summary>
     public const int Unavailable = 3;
+    /// <summary>Stopped by Ctrl-C or SIGTERM (a run until stopped: bench, load), after its own cleanup; 128 + SIGINT, as shells report Ctrl-C.</summary>
+    public const int Interrupted = 130;
 }

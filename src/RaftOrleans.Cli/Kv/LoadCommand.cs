@@ -18,7 +18,7 @@ namespace RaftOrleans.Cli.Kv;
 /// refused without effect); info when it may have happened (<see cref="KvOutcomeUnknownException"/>: timed out
 /// in flight, answer lost). After an info the client retires its process number and goes on under a new one,
 /// as Jepsen does.</para>
-/// Exit codes: 0 done, 2 usage error, 3 no operation succeeded (cluster unavailable).
+/// Exit codes: 0 done, 2 usage error, 3 no operation succeeded (cluster unavailable), 130 interrupted (Ctrl-C or SIGTERM).
 /// </summary>
 public static class LoadCommand
 {
@@ -30,8 +30,14 @@ public static class LoadCommand
     /// <summary>Per-operation deadline: short, so that a failover shows as a few info operations, not a stall.</summary>
     private static readonly RaftKvClientOptions LoadClientOptions = new() { OverallDeadline = TimeSpan.FromSeconds(5) };
 
-    public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        RunAsync(args, output, error).GetAwaiter().GetResult();
+    /// <summary>The console's entry: Ctrl-C and SIGTERM alike end the run the way its --seconds does (each client
+    /// finishes the operation it has in flight, so the history is complete) and then exit <see cref="ExitCodes.Interrupted"/>.</summary>
+    public static async Task<int> RunUntilStoppedAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        using var stop = new StopSignal();
+        using var announce = stop.Token.Register(() => error.WriteLine("raftctl load: interrupted, stopping the clients"));
+        return await RunAsync(args, output, error, stop.Token);
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -83,6 +89,11 @@ public static class LoadCommand
                 using var recorder = new HistoryRecorder(file);
                 var tally = await RunClientsAsync(settings, connection, recorder, output, cancellationToken);
                 recorder.Flush();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    await output.WriteLineAsync($"load: interrupted: {tally.Describe()}; history in {settings.HistoryPath} (check it with `raftctl check {settings.HistoryPath}`)");
+                    return ExitCodes.Interrupted;
+                }
                 await output.WriteLineAsync($"load: done: {tally.Describe()}; history in {settings.HistoryPath} (check it with `raftctl check {settings.HistoryPath}`)");
                 if (tally.Ok == 0)
                 {

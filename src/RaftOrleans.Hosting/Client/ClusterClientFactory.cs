@@ -33,6 +33,8 @@ public static class ClusterClientFactory
             ApplicationName = "raftorleans-client",
         });
         builder.Logging.ClearProviders();
+        // Replaces the default ConsoleLifetime: the signals are the calling process's, not this library host's.
+        builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         configureLogging?.Invoke(builder.Logging);
         var gateways = new GatewayWatch();
         builder.UseOrleansClient(client =>
