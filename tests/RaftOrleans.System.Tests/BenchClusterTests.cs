@@ -36,10 +36,11 @@ public sealed class BenchClusterTests : IDisposable
 
         var exit = await BenchClusterCommand.RunAsync(
             ["--nodes", "3", "--base-port", BasePort.ToString(CultureInfo.InvariantCulture), "--cluster-dir", ClusterDirectory, "--out", OutputDirectory,
-             "--seconds", "1", "--clients", "1,4", "--read-clients", "2", "--failover-rounds", "1", "--failover-clients", "2"],
+             "--seconds", "1", "--clients", "1,4", "--read-clients", "2", "--failover-rounds", "1", "--failover-clients", "2", "--warmup", "0.5"],
             output, error, limit.Token, TestSilo.Dll);
 
         Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("warm-up, 0.5 s of writes at 4 clients (not counted)", error.ToString());
         var state = ClusterState.Load(ClusterDirectory);
         Assert.All(state.Nodes, node => Assert.False(SiloProcess.IsRunning(state, node), $"{node.Node} still running"));
 

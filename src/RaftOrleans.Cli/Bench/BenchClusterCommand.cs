@@ -18,7 +18,7 @@ public static class BenchClusterCommand
         raftctl bench cluster [--nodes 1..7] [--storage sqlite|postgres] [--postgres CONNECTION] [--base-port P]
                                 [--existing] [--cluster-dir DIR] [--out DIR] [--seconds S] [--clients 1,4,16,64]
                                 [--value-bytes N] [--read-clients C] [--failover-rounds N] [--failover-clients C]
-                                [--idle-seconds S] [--breakdown]
+                                [--idle-seconds S] [--warmup S] [--breakdown]
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error) =>
@@ -62,6 +62,12 @@ public static class BenchClusterCommand
             var clients = new ClosedLoopClients(channel, FailoverRound.WriterOptions, clock);
             await output.WriteLineAsync($"bench cluster: {caption}; closed-loop clients, {settings.PhaseDuration.TotalSeconds:0.#} s per level, " +
                                         $"puts of {settings.ValueBytes}-byte values, latency per operation as the client saw it");
+            if (settings.WarmUp > TimeSpan.Zero)
+            {
+                var level = settings.ClientLevels[^1];
+                error.WriteLine($"raftctl bench: warm-up, {settings.WarmUp.TotalSeconds:0.#} s of writes at {level} clients (not counted)");
+                await RunPhaseAsync(clients, level, settings.WarmUp, (client, index, n) => client.PutAsync(Key(runId + "-warm", index, n), value), cancellation);
+            }
             if (settings.IdleDuration > TimeSpan.Zero)
             {
                 error.WriteLine($"raftctl bench: {settings.IdleDuration.TotalSeconds:0.#} s idle, sampling each silo's CPU");

@@ -11,7 +11,7 @@ public sealed record BenchClusterSettings
     public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>
     {
         "--nodes", "--storage", "--postgres", "--base-port", "--cluster-dir", "--out", "--seconds", "--clients",
-        "--value-bytes", "--read-clients", "--failover-rounds", "--failover-clients", "--idle-seconds",
+        "--value-bytes", "--read-clients", "--failover-rounds", "--failover-clients", "--idle-seconds", "--warmup",
     };
 
     public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--existing", "--breakdown" };
@@ -31,7 +31,12 @@ public sealed record BenchClusterSettings
     public int FailoverRounds { get; init; } = 5;
     public int FailoverClients { get; init; } = 4;
 
-    /// <summary>Before the first level, the cluster idles this long while each silo's CPU is sampled (0: not).</summary>
+    /// <summary>Before anything is measured, writes at the largest client level for this long, not counted:
+    /// a silo just started spends its first seconds compiling (tiered JIT) and filling pools, which
+    /// otherwise lands in the first level's figures and in the idle CPU (0: no warm-up).</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After the warm-up, before the first level, the cluster idles this long while each silo's CPU is sampled (0: not).</summary>
     public TimeSpan IdleDuration { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>After each write level, print where a write's time went (the nodes' stage histograms).</summary>
@@ -60,6 +65,7 @@ public sealed record BenchClusterSettings
             FailoverRounds = arguments.Int("--failover-rounds", 5, 0, 100),
             FailoverClients = arguments.Int("--failover-clients", 4, 1, 1000),
             IdleDuration = TimeSpan.FromSeconds(arguments.Double("--idle-seconds", 3, 0, 3600)),
+            WarmUp = TimeSpan.FromSeconds(arguments.Double("--warmup", 5, 0, 3600)),
             Breakdown = arguments.Has("--breakdown"),
         };
     }
