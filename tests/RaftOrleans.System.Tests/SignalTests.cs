@@ -13,8 +13,8 @@ namespace RaftOrleans.System.Tests;
 [Collection(RealProcesses.Name)]
 public sealed class SignalTests : IDisposable
 {
-    // 26100-26186: three clusters of 27 ports each (see ClusterLauncher), 30 apart.
-    private const int BenchTermBasePort = 26100, BenchInterruptBasePort = 26130, LoadBasePort = 26160;
+    // 26100-26186: three clusters of 27 ports each (see ClusterLauncher), 30 apart; the demo's 26200-26226.
+    private const int BenchTermBasePort = 26100, BenchInterruptBasePort = 26130, LoadBasePort = 26160, DemoBasePort = 26200;
     private const int Interrupted = 130;
 
     /// <summary>How long a signalled run may take to end before the test calls it a hang: a bound on the
@@ -66,6 +66,40 @@ public sealed class SignalTests : IDisposable
             foreach (var pid in silos.Concat(SiloPids(clusterDirectory)).Where(PosixSignals.IsAlive))
             {
                 PosixSignals.Send(pid, PosixSignals.Kill); // never leave silos behind, whatever failed above
+            }
+        }
+    }
+
+    /// <summary>The demo once stopped only on Ctrl-C: SIGTERM ended the process and left its five silos running.</summary>
+    [Fact]
+    public async Task SIGTERM_ends_the_demo_and_stops_its_silos()
+    {
+        // The demo's cluster folder is fixed (.raftctl/demo in the checkout); no other test uses it.
+        var root = RepositoryRoot.Find();
+        var clusterDirectory = Path.Combine(root, ".raftctl", "demo");
+        SiloBuild.EnsureBuilt(root, TextWriter.Null);
+        using var raftctl = RaftctlProcess.Start(["demo", "--base-port", DemoBasePort.ToString(CultureInfo.InvariantCulture)]);
+        var silos = new List<int>();
+        try
+        {
+            await raftctl.WaitForAsync(() => raftctl.Stdout.Contains("=== ", StringComparison.Ordinal), "start its first scenario", TimeSpan.FromMinutes(3));
+            silos = SiloPids(clusterDirectory);
+            Assert.True(silos.Count > 0, $"no demo silo running during the first scenario: {raftctl.Describe()}");
+
+            raftctl.Signal("SIGTERM");
+
+            Assert.True(await raftctl.WaitForExitAsync(EndLimit), $"the demo went on for {EndLimit.TotalSeconds:0} s after SIGTERM: {raftctl.Describe()}");
+            Assert.True(raftctl.ExitCode == Interrupted, $"exit code {raftctl.ExitCode} after SIGTERM: {raftctl.Describe()}");
+            Assert.Contains("interrupted", raftctl.Stderr, StringComparison.Ordinal);
+            var left = silos.Concat(SiloPids(clusterDirectory)).Distinct().Where(PosixSignals.IsAlive).ToList();
+            Assert.True(left.Count == 0, $"demo silo pids {string.Join(", ", left)} still running after SIGTERM: {raftctl.Describe()}");
+        }
+        finally
+        {
+            raftctl.Kill();
+            foreach (var pid in silos.Concat(SiloPids(clusterDirectory)).Where(PosixSignals.IsAlive))
+            {
+                PosixSignals.Send(pid, PosixSignals.Kill);
             }
         }
     }

@@ -4,7 +4,7 @@ namespace RaftOrleans.Cli.Demo;
 
 /// <summary>`raftctl demo [--keep] [--base-port P]`: starts its own five-node cluster on fresh SQLite data,
 /// runs the proposal's scenarios with every outcome checked, prints a table, and stops its silos on exit,
-/// Ctrl-C included (unless --keep). Exit 0 only when every step behaved as Raft requires.</summary>
+/// Ctrl-C and SIGTERM included (unless --keep). Exit 0 only when every step behaved as Raft requires.</summary>
 public static class DemoCommand
 {
     public const string Usage = "raftctl demo [--keep] [--base-port P]";
@@ -17,14 +17,9 @@ public static class DemoCommand
         var basePort = options.Int("--base-port", DefaultBasePort, 1024, 65000);
         var root = RepositoryRoot.Find();
         var launcher = new ClusterLauncher(root, Path.Combine(root, ".raftctl", "demo"), output);
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            e.Cancel = true; // let the finally below stop the silos
-            error.WriteLine("raftctl demo: interrupted, stopping the demo cluster");
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
+        // Ctrl-C and SIGTERM alike: let the finally below stop the silos.
+        using var cancellation = new StopSignal();
+        using var onStop = cancellation.Token.Register(() => error.WriteLine("raftctl demo: interrupted, stopping the demo cluster"));
         var stopOnExit = !options.Has("--keep");
         try
         {
@@ -40,7 +35,7 @@ public static class DemoCommand
             if (!stopOnExit) output.WriteLine($"raftctl demo: the cluster keeps running (--keep); stop it with ./raftctl cluster down --cluster-dir {launcher.ClusterDirectory}");
             return scenarios.Steps.Count > 0 && scenarios.Steps.All(s => s.Passed) ? 0 : 1;
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
             stopOnExit = true;
             return 130;
@@ -53,7 +48,6 @@ public static class DemoCommand
         finally
         {
             if (stopOnExit) launcher.Down();
-            Console.CancelKeyPress -= onCtrlC;
         }
     }
 
