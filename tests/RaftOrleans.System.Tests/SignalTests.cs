@@ -52,13 +52,7 @@ public sealed class SignalTests : IDisposable
             silos = SiloPids(clusterDirectory);
             Assert.True(silos.Count == 3, $"expected 3 silo processes while measuring, found {silos.Count}: {raftctl.Describe()}");
 
-            raftctl.Signal(signal);
-
-            Assert.True(await raftctl.WaitForExitAsync(EndLimit), $"raftctl went on for {EndLimit.TotalSeconds:0} s after {signal}: {raftctl.Describe()}");
-            Assert.True(raftctl.ExitCode == Interrupted, $"exit code {raftctl.ExitCode} after {signal}: {raftctl.Describe()}");
-            Assert.Contains("interrupted", raftctl.Stderr, StringComparison.Ordinal);
-            var left = silos.Concat(SiloPids(clusterDirectory)).Distinct().Where(PosixSignals.IsAlive).ToList();
-            Assert.True(left.Count == 0, $"silo pids {string.Join(", ", left)} still running after {signal}: {raftctl.Describe()}");
+            await AssertSignalStopsRunAndSilosAsync(raftctl, signal, silos, clusterDirectory);
         }
         finally
         {
@@ -86,13 +80,7 @@ public sealed class SignalTests : IDisposable
             silos = SiloPids(clusterDirectory);
             Assert.True(silos.Count > 0, $"no demo silo running during the first scenario: {raftctl.Describe()}");
 
-            raftctl.Signal("SIGTERM");
-
-            Assert.True(await raftctl.WaitForExitAsync(EndLimit), $"the demo went on for {EndLimit.TotalSeconds:0} s after SIGTERM: {raftctl.Describe()}");
-            Assert.True(raftctl.ExitCode == Interrupted, $"exit code {raftctl.ExitCode} after SIGTERM: {raftctl.Describe()}");
-            Assert.Contains("interrupted", raftctl.Stderr, StringComparison.Ordinal);
-            var left = silos.Concat(SiloPids(clusterDirectory)).Distinct().Where(PosixSignals.IsAlive).ToList();
-            Assert.True(left.Count == 0, $"demo silo pids {string.Join(", ", left)} still running after SIGTERM: {raftctl.Describe()}");
+            await AssertSignalStopsRunAndSilosAsync(raftctl, "SIGTERM", silos, clusterDirectory);
         }
         finally
         {
@@ -141,6 +129,19 @@ public sealed class SignalTests : IDisposable
             raftctl?.Dispose();
             launcher.Down();
         }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> and checks the run ends with 130, says it was interrupted, and
+    /// leaves none of its silos running.</summary>
+    private static async Task AssertSignalStopsRunAndSilosAsync(RaftctlProcess raftctl, string signal, List<int> silos, string clusterDirectory)
+    {
+        raftctl.Signal(signal);
+
+        Assert.True(await raftctl.WaitForExitAsync(EndLimit), $"raftctl went on for {EndLimit.TotalSeconds:0} s after {signal}: {raftctl.Describe()}");
+        Assert.True(raftctl.ExitCode == Interrupted, $"exit code {raftctl.ExitCode} after {signal}: {raftctl.Describe()}");
+        Assert.Contains("interrupted", raftctl.Stderr, StringComparison.Ordinal);
+        var left = silos.Concat(SiloPids(clusterDirectory)).Distinct().Where(PosixSignals.IsAlive).ToList();
+        Assert.True(left.Count == 0, $"silo pids {string.Join(", ", left)} still running after {signal}: {raftctl.Describe()}");
     }
 
     /// <summary>The silo processes of the cluster in <paramref name="clusterDirectory"/>: those its state file names
