@@ -10,9 +10,14 @@ public sealed class StopSignal : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration _terminate;
+    private readonly CancellationTokenRegistration _announce;
 
-    public StopSignal()
+    /// <param name="announcement">Written to <paramref name="announceTo"/> when a signal arrives (e.g. that the run
+    /// stops its silos), so the user sees the signal was taken while the cleanup runs.</param>
+    public StopSignal(TextWriter? announceTo = null, string? announcement = null)
     {
+        if (announceTo is not null && announcement is not null)
+            _announce = _stop.Token.Register(() => announceTo.WriteLine(announcement));
         Console.CancelKeyPress += OnCtrlC;
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
@@ -33,6 +38,7 @@ public sealed class StopSignal : IDisposable
     {
         Console.CancelKeyPress -= OnCtrlC;
         _terminate.Dispose();
+        _announce.Dispose();
         _stop.Dispose();
     }
 }

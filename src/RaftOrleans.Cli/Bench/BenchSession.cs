@@ -17,8 +17,7 @@ public static class BenchSession
     /// process, so that the run's own cleanup stops the silos it started); both signals behave alike.</summary>
     public static int WithStopSignal(string command, TextWriter error, Func<CancellationToken, Task<int>> run)
     {
-        using var stop = new StopSignal();
-        using var announce = stop.Token.Register(() => error.WriteLine($"raftctl {command}: interrupted, stopping"));
+        using var stop = new StopSignal(error, $"raftctl {command}: interrupted, stopping");
         return run(stop.Token).GetAwaiter().GetResult();
     }
 

@@ -1,4 +1,5 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Cli.Kv;
 
 namespace RaftOrleans.Cli.Demo;
 
@@ -18,8 +19,7 @@ public static class DemoCommand
         var root = RepositoryRoot.Find();
         var launcher = new ClusterLauncher(root, Path.Combine(root, ".raftctl", "demo"), output);
         // Ctrl-C and SIGTERM alike: let the finally below stop the silos.
-        using var cancellation = new StopSignal();
-        using var onStop = cancellation.Token.Register(() => error.WriteLine("raftctl demo: interrupted, stopping the demo cluster"));
+        using var cancellation = new StopSignal(error, "raftctl demo: interrupted, stopping the demo cluster");
         var stopOnExit = !options.Has("--keep");
         try
         {
@@ -38,7 +38,7 @@ public static class DemoCommand
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
             stopOnExit = true;
-            return 130;
+            return ExitCodes.Interrupted;
         }
         catch (LauncherException e)
         {

@@ -34,15 +34,13 @@ public static class LoadCommand
     /// finishes the operation it has in flight, so the history is complete) and then exit <see cref="ExitCodes.Interrupted"/>.</summary>
     public static async Task<int> RunUntilStoppedAsync(string[] args, TextWriter output, TextWriter error)
     {
-        using var stop = new StopSignal();
-        using var announce = stop.Token.Register(() => error.WriteLine("raftctl load: interrupted, stopping the clients"));
+        using var stop = new StopSignal(error, "raftctl load: interrupted, stopping the clients");
         var exit = await RunAsync(args, output, error, stop.Token);
         return exit == ExitCodes.Done && stop.Token.IsCancellationRequested ? ExitCodes.Interrupted : exit;
     }
 
     /// <summary>The run, until its --seconds pass or <paramref name="cancellationToken"/> stops it: a caller that stops it
     /// (the tests, around a membership change) gets 0 like a run that ended on time; only the console's signals mean 130.</summary>
-
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         LoadSettings settings;

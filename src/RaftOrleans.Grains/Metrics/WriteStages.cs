@@ -76,7 +76,7 @@ public static class WriteStages
     /// flight per peer).</summary>
     public static readonly WriteStage SendWait = Add("send.wait", "ms", "outgoing message waiting for its batch to leave");
 
-    /// <summary>One delivery call to a peer, until the peer has queued the batch.</summary>
+    /// <summary>One delivery call to a peer, until it has left this silo (one-way: no answer comes back).</summary>
     public static readonly WriteStage DeliverCall = Add("deliver.call", "ms", "one delivery call to a peer, until it has left this silo (deliveries are one-way)");
 
     /// <summary>Leader: an AppendEntries carrying entries, from the outbox until the follower's success
