@@ -113,6 +113,12 @@ public sealed class SnapshotTests
         var lastBeforeKill = (await Poll.UntilAsync(() => cluster.StatusesAsync([follower]),
             s => s.Count == 1 && s[0].AppliedIndex >= before, TimeSpan.FromSeconds(10), $"{follower} to apply {before}", Describe))[0].LastLogIndex;
 
+        // Cut the follower off before it dies, so that nothing the leader sends it from here on leaves the
+        // sender. Without the cut, the appends the leader goes on sending a dead follower (its window of
+        // appends in flight, then a probe with everything after the follower's log per heartbeat) are
+        // one-way deliveries that can wait in Orleans for the follower's silo to come back; the restarted
+        // node then rightly accepts them and catches up without a snapshot (CI saw it once).
+        await cluster.SetFaultsAsync(t => t.WithIsolated(follower));
         await cluster.KillAndAwaitDeathAsync([follower], cluster.Nodes);
         var others = cluster.Nodes.Where(n => n != follower).ToArray();
         var lastIndex = await WriteAsync(cluster, expected, 10, 70, others);
@@ -122,6 +128,7 @@ public sealed class SnapshotTests
             TimeSpan.FromSeconds(20), $"{string.Join(",", others)} to compact past {lastBeforeKill}", Describe);
 
         await cluster.RestartAsync(follower);
+        await cluster.SetFaultsAsync(_ => NetworkFaultTable.None);
         var caughtUp = (await Poll.UntilAsync(() => cluster.StatusesAsync([follower]),
             s => s.Count == 1 && s[0].AppliedIndex >= lastIndex, TimeSpan.FromSeconds(30), $"{follower} to catch up to {lastIndex}", Describe))[0];
         Assert.True(caughtUp.SnapshotIndex > lastBeforeKill,
