@@ -65,4 +65,33 @@ public sealed class CommandArguments
             ? number
             : throw new UsageException($"{option} must be {kind} from {min} to {max}, not '{text}'");
     }
+
+    /// <summary>A duration option ("500ms", "5s", "2m", or a bare number of seconds) within [min, max].</summary>
+    public TimeSpan Duration(string option, TimeSpan fallback, TimeSpan min, TimeSpan max)
+    {
+        var text = Value(option);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return TryParseDuration(text, out var duration) && duration >= min && duration <= max
+            ? duration
+            : throw new UsageException($"{option} must be a duration from {Show(min)} to {Show(max)} (e.g. 500ms, 5s, 2m), not '{text}'");
+    }
+
+    private static string Show(TimeSpan span) => span.TotalSeconds < 1 ? $"{span.TotalMilliseconds:0}ms" : $"{span.TotalSeconds:0.###}s";
+
+    /// <summary>"500ms", "60s", "2m", or a bare number of seconds.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1e-3)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, 1.0);
+        var ok = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && value > 0 && !double.IsInfinity(value) && value * unit <= TimeSpan.MaxValue.TotalSeconds;
+        duration = ok ? TimeSpan.FromSeconds(value * unit) : TimeSpan.Zero;
+        return ok;
+    }
 }

@@ -32,10 +32,16 @@ public interface IRaftNodeChannel
 }
 
 /// <summary>The call never reached the node (no connection to its silo): it certainly had no effect.</summary>
-public sealed class NodeUnreachableException(string node, string reason, Exception? inner = null)
+public sealed class NodeUnreachableException(string node, string reason, Exception? inner = null, bool nothingListening = false)
     : Exception($"node {node} unreachable: {reason}", inner)
 {
     public string Node { get; } = node;
+
+    public string Reason { get; } = reason;
+
+    /// <summary>The node's gateway refused the connection: no process listens there, so its silo is not
+    /// running (as opposed to a silo that is slow, frozen or behind a network that drops packets).</summary>
+    public bool NothingListening { get; } = nothingListening;
 }
 
 /// <summary>The connection to the node's silo broke while the call was in flight (its silo was killed): the

@@ -10,6 +10,11 @@ public class KvUnavailableException(string message, Exception? inner = null) : E
     public virtual bool MayHaveTakenEffect => false;
 }
 
+/// <summary>Every node's gateway refused the connection, so no silo of the cluster is running; the operation
+/// was given up before its deadline and certainly did not take effect (only with
+/// <see cref="RaftKvClientOptions.GiveUpWhenNoNodeIsRunning"/>). Console: exit 3.</summary>
+public sealed class KvNoNodeRunningException(string message) : KvUnavailableException(message);
+
 /// <summary>The deadline passed after at least one attempt that may have reached a leader's log: the write
 /// may have been applied (once, never twice: the client's session deduplicates retries) or not. Jepsen
 /// calls this an <c>info</c> outcome. Console: exit 3.</summary>

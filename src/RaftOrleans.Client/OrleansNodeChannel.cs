@@ -97,6 +97,8 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
         private readonly NodeEndpoint _node;
         private Task<ConnectedClusterClient> _connecting;
         private bool _firstConnect = true;
+        /// <summary>Why the latest connect that ended failed at the TCP probe; null once one got past it.</summary>
+        private volatile TcpRefusal? _lastRefusal;
         private bool _disposed;
 
         public NodeConnection(ClusterEndpoints cluster, NodeEndpoint node)
@@ -130,7 +132,11 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
 
             if (!connecting.IsCompleted && !first)
             {
-                throw new NodeUnreachableException(_node.Node, "reconnecting to its silo");
+                // While the reconnect runs, what the last connect found still stands (for a client that gives
+                // up when no node is running: a silo that refused stays "not running" until it answers).
+                throw _lastRefusal is { } last
+                    ? Refused(last)
+                    : new NodeUnreachableException(_node.Node, "reconnecting to its silo");
             }
             try
             {
@@ -141,11 +147,20 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             {
                 throw new NodeUnreachableException(_node.Node, $"its silo {_node.Gateway} has not answered the connect yet");
             }
+            catch (GatewayRefusedException e)
+            {
+                throw Refused(e.Refusal, e);
+            }
             catch (ClusterUnreachableException e)
             {
                 throw new NodeUnreachableException(_node.Node, e.Message, e);
             }
         }
+
+        private NodeUnreachableException Refused(TcpRefusal refusal, Exception? inner = null) =>
+            refusal.NothingListening
+                ? new NodeUnreachableException(_node.Node, $"nothing listens at its gateway {_node.Gateway}", inner, nothingListening: true)
+                : new NodeUnreachableException(_node.Node, refusal.Reason, inner);
 
         private static bool LostItsSilo(Task<ConnectedClusterClient> connecting) =>
             connecting.IsCompletedSuccessfully && connecting.Result.AllGatewaysLost.IsCancellationRequested;
@@ -189,10 +204,17 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             return Task.Run(async () =>
             {
                 // A killed silo refuses TCP at once: say so now rather than after the connect limit.
-                if (await NodeStatusReader.TcpRefusalAsync(_node.Gateway, TimeSpan.FromSeconds(1), CancellationToken.None) is { } refusal)
-                    throw new ClusterUnreachableException(refusal);
+                var refusal = await NodeStatusReader.TcpProbeAsync(_node.Gateway, TimeSpan.FromSeconds(1), CancellationToken.None);
+                _lastRefusal = refusal;
+                if (refusal is not null) throw new GatewayRefusedException(refusal);
                 return await ClusterClientFactory.ConnectAsync(settings);
             });
+        }
+
+        /// <summary>The TCP probe before a connect failed: nothing to hand to Orleans.</summary>
+        private sealed class GatewayRefusedException(TcpRefusal refusal) : Exception(refusal.Reason)
+        {
+            public TcpRefusal Refusal { get; } = refusal;
         }
     }
 }

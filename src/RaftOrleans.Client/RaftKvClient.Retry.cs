@@ -30,10 +30,10 @@ public sealed partial class RaftKvClient
         Validate(operation);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.OverallDeadline);
-        var backoff = NewBackoff();
+        var attempts = NewAttempts();
         while (true)
         {
-            var session = await OpenedSessionAsync(backoff, deadline.Token, cancellationToken);
+            var session = await OpenedSessionAsync(attempts, deadline.Token, cancellationToken);
             var sequence = session.Begin();
             try
             {
@@ -45,7 +45,11 @@ public sealed partial class RaftKvClient
                     try
                     {
                         attempt = await AttemptAsync((node, token) => _channel.ProposeAsync(node, KvCommandCodec.Encode(command), token),
-                            _options.WriteAttemptTimeout, backoff, deadline.Token, cancellationToken);
+                            _options.WriteAttemptTimeout, attempts, deadline.Token, cancellationToken);
+                    }
+                    catch (KvNoNodeRunningException none) when (mayHaveTakenEffect)
+                    {
+                        throw new KvOutcomeUnknownException($"{none.Message}; an earlier attempt may have applied the write before", none);
                     }
                     catch (DeadlinePassedException passed) when (mayHaveTakenEffect || passed.MayHaveTakenEffect)
                     {
@@ -95,7 +99,7 @@ public sealed partial class RaftKvClient
         Validate(operation);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.OverallDeadline);
-        var backoff = NewBackoff();
+        var attempts = NewAttempts();
         while (true)
         {
             Attempt attempt;
@@ -104,7 +108,7 @@ public sealed partial class RaftKvClient
                 attempt = await AttemptAsync((node, token) => lease && !stale
                         ? _channel.ReadLeasedAsync(node, operation, token)
                         : _channel.ReadAsync(node, operation, stale, token),
-                    _options.ReadAttemptTimeout, backoff, deadline.Token, cancellationToken);
+                    _options.ReadAttemptTimeout, attempts, deadline.Token, cancellationToken);
             }
             catch (DeadlinePassedException passed)
             {
@@ -121,7 +125,7 @@ public sealed partial class RaftKvClient
 
     /// <summary>The current session, opened on the cluster first if it is not yet. OpenSession is idempotent
     /// while the session lives, so it is simply retried.</summary>
-    private async Task<SessionNumbering> OpenedSessionAsync(Backoff backoff, CancellationToken deadline, CancellationToken caller)
+    private async Task<SessionNumbering> OpenedSessionAsync(OperationAttempts attempts, CancellationToken deadline, CancellationToken caller)
     {
         var session = Volatile.Read(ref _session);
         while (!session.Opened)
@@ -131,7 +135,7 @@ public sealed partial class RaftKvClient
             try
             {
                 attempt = await AttemptAsync((node, token) => _channel.ProposeAsync(node, command, token),
-                    _options.WriteAttemptTimeout, backoff, deadline, caller);
+                    _options.WriteAttemptTimeout, attempts, deadline, caller);
             }
             catch (DeadlinePassedException passed)
             {
@@ -170,7 +174,7 @@ public sealed partial class RaftKvClient
     /// whether this attempt may have taken effect), and <see cref="OperationCanceledException"/> when the
     /// caller cancels.</summary>
     private async Task<Attempt> AttemptAsync(Func<string, CancellationToken, Task<ProposeReply>> call, TimeSpan attemptTimeout,
-        Backoff backoff, CancellationToken deadline, CancellationToken caller)
+        OperationAttempts attempts, CancellationToken deadline, CancellationToken caller)
     {
         var node = _leader.Target;
         if (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
@@ -183,6 +187,7 @@ public sealed partial class RaftKvClient
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         limit.CancelAfter(attemptTimeout);
         Attempt attempt;
+        var nothingListening = false;
         try
         {
             // WaitAsync as well: the limit must hold even if a call ignores its token.
@@ -205,11 +210,22 @@ public sealed partial class RaftKvClient
         catch (NodeUnreachableException e)
         {
             attempt = new Attempt(AttemptEnd.Refused, null, null, e.Message);
+            nothingListening = e.NothingListening;
+            if (nothingListening) attempts.NotRunning[node] = e.Reason;
         }
         catch (Exception e)
         {
             // Timeouts and broken connections of the transport: the request may have arrived.
             attempt = new Attempt(AttemptEnd.Lost, null, null, $"{node}: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+        }
+
+        if (!nothingListening) attempts.NotRunning.Remove(node);
+        if (_options.GiveUpWhenNoNodeIsRunning && attempts.NotRunning.Count > 0 && _channel.Nodes.All(attempts.NotRunning.ContainsKey))
+        {
+            // Refused TCP connections mean nothing was sent anywhere: certainly not applied (a caller that
+            // saw an earlier attempt lost turns this into outcome unknown).
+            throw new KvNoNodeRunningException(
+                $"no node is running: every node's gateway refused the connection ({string.Join("; ", _channel.Nodes.Select(n => $"{n}: {attempts.NotRunning[n]}"))})");
         }
 
         var pause = attempt.End switch
@@ -220,7 +236,7 @@ public sealed partial class RaftKvClient
         };
         if (pause)
         {
-            await PauseAsync(backoff, deadline, caller, attempt.Why, mayHaveTakenEffect: attempt.End == AttemptEnd.Lost);
+            await PauseAsync(attempts.Backoff, deadline, caller, attempt.Why, mayHaveTakenEffect: attempt.End == AttemptEnd.Lost);
         }
         return attempt;
     }
@@ -264,12 +280,21 @@ public sealed partial class RaftKvClient
         }
     }
 
-    private Backoff NewBackoff()
+    private OperationAttempts NewAttempts()
     {
         lock (_random)
         {
-            return new Backoff(_options.InitialBackoff, _options.MaxBackoff, new Random(_random.Next()));
+            return new OperationAttempts(new Backoff(_options.InitialBackoff, _options.MaxBackoff, new Random(_random.Next())));
         }
+    }
+
+    /// <summary>What one operation carries from attempt to attempt: its backoff, and the nodes whose latest
+    /// attempt found nothing listening at their gateway (with why), for <see cref="RaftKvClientOptions.GiveUpWhenNoNodeIsRunning"/>.</summary>
+    private sealed class OperationAttempts(Backoff backoff)
+    {
+        public Backoff Backoff { get; } = backoff;
+
+        public Dictionary<string, string> NotRunning { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>The overall deadline passed; <see cref="LastWhy"/> says what the last attempt saw, and

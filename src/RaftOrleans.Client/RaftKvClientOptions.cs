@@ -19,6 +19,12 @@ public sealed record RaftKvClientOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>Give up at once, with <see cref="KvNoNodeRunningException"/>, when every node of the channel
+    /// refused its connection during one operation (nothing listens at any gateway): a one-shot console
+    /// command should say "no node is running" rather than wait out its deadline. Off for long-running
+    /// clients, which should ride out a restart of the whole cluster.</summary>
+    public bool GiveUpWhenNoNodeIsRunning { get; init; }
+
     /// <summary>Seed of the jitter on pauses (so that many clients do not retry in lock step).</summary>
     public int? Seed { get; init; }
 

@@ -231,6 +231,62 @@ public sealed class RaftKvClientTests
         Assert.Equal("n3", client.KnownLeader);
     }
 
+    /// <summary>Every gateway refusing the connection means no silo runs: retrying until the deadline could
+    /// not change the answer, so a console command says so at once (one round of attempts).</summary>
+    [Fact]
+    public async Task With_every_node_refusing_its_connection_the_client_gives_up_after_one_round()
+    {
+        var cluster = new SimulatedCluster();
+        foreach (var node in cluster.Nodes) cluster.Set(node, NodeBehaviour.NotRunning);
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromMinutes(5), GiveUpWhenNoNodeIsRunning = true });
+
+        var write = await Assert.ThrowsAsync<KvNoNodeRunningException>(() => client.PutAsync("k", "v"));
+        Assert.False(write.MayHaveTakenEffect);
+        Assert.Equal(3, cluster.Calls.Count);
+        Assert.Contains("no node is running", write.Message);
+        foreach (var node in cluster.Nodes) Assert.Contains(node, write.Message);
+
+        cluster.Calls.Clear();
+        await Assert.ThrowsAsync<KvNoNodeRunningException>(() => client.GetAsync("k"));
+        Assert.Equal(3, cluster.Calls.Count);
+    }
+
+    /// <summary>One node still running (it may become leader), or a client told to ride out a restart of
+    /// the whole cluster: the operation is retried until its deadline.</summary>
+    [Theory]
+    [InlineData(true, new[] { "n1", "n3" })]
+    [InlineData(false, new[] { "n1", "n2", "n3" })]
+    public async Task Otherwise_refused_connections_are_retried_until_the_deadline(bool giveUpWhenNoNodeIsRunning, string[] notRunning)
+    {
+        var cluster = new SimulatedCluster();
+        foreach (var node in notRunning) cluster.Set(node, NodeBehaviour.NotRunning);
+        var client = new RaftKvClient(cluster, Fast with { GiveUpWhenNoNodeIsRunning = giveUpWhenNoNodeIsRunning });
+
+        var failure = await Assert.ThrowsAsync<KvUnavailableException>(() => client.PutAsync("k", "v"));
+        Assert.IsNotType<KvNoNodeRunningException>(failure);
+        Assert.True(cluster.Calls.Count > 3, $"{cluster.Calls.Count} attempts");
+    }
+
+    /// <summary>A write whose answer was lost may have committed: silos that are all down afterwards do not
+    /// make it "not applied".</summary>
+    [Fact]
+    public async Task A_lost_answer_before_every_node_stopped_leaves_the_write_in_doubt()
+    {
+        var cluster = new SimulatedCluster();
+        cluster.Elect("n1");
+        var client = new RaftKvClient(cluster, Fast with { OverallDeadline = TimeSpan.FromMinutes(5), GiveUpWhenNoNodeIsRunning = true });
+        await client.PutAsync("opened", "session");
+        cluster.LoseReplies(1);
+        cluster.WhenAReplyIsLost = () =>
+        {
+            foreach (var node in cluster.Nodes) cluster.Set(node, NodeBehaviour.NotRunning);
+        };
+
+        var failure = await Assert.ThrowsAsync<KvOutcomeUnknownException>(() => client.PutAsync("k", "v"));
+        Assert.True(failure.MayHaveTakenEffect);
+        Assert.Contains("no node is running", failure.Message);
+    }
+
     [Fact]
     public async Task An_expired_session_is_replaced_by_a_new_one_and_the_write_applies_once()
     {

@@ -16,6 +16,8 @@ public enum NodeBehaviour
     Frozen,
     /// <summary>Fails at once: the call never reached it.</summary>
     Unreachable,
+    /// <summary>Fails at once because nothing listens at its gateway (its silo is not running).</summary>
+    NotRunning,
     /// <summary>Applies the command at once but answers only after <see cref="SimulatedCluster.LateAnswer"/>,
     /// ignoring the caller's token: a new leader that accepts a proposal and commits it after the client's
     /// deadline.</summary>
@@ -99,6 +101,9 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     /// <summary>The next <paramref name="count"/> commands apply, but their caller gets a timeout instead.</summary>
     public void LoseReplies(int count) => Interlocked.Exchange(ref _repliesToLose, count);
 
+    /// <summary>Runs as a reply is lost (e.g. to stop every silo right after a commit whose answer never came).</summary>
+    public Action? WhenAReplyIsLost { get; set; }
+
     public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
         Serve(node, cancellationToken, () =>
         {
@@ -127,6 +132,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         var behaviour = Behaviour(node);
         if (behaviour == NodeBehaviour.Frozen) return await new TaskCompletionSource<NodeStatus>().Task;
         if (behaviour == NodeBehaviour.Unreachable) throw new NodeUnreachableException(node, "connection refused");
+        if (behaviour == NodeBehaviour.NotRunning) throw NotRunning(node);
         if (StatusDelay > TimeSpan.Zero) await Task.Delay(StatusDelay, cancellationToken);
         return new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
             IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0);
@@ -147,6 +153,8 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
                 return new TaskCompletionSource<ProposeReply>().Task;
             case NodeBehaviour.Unreachable:
                 return Task.FromException<ProposeReply>(new NodeUnreachableException(node, "connection refused"));
+            case NodeBehaviour.NotRunning:
+                return Task.FromException<ProposeReply>(NotRunning(node));
             case NodeBehaviour.Follower:
                 return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
             case NodeBehaviour.SlowFollower:
@@ -161,6 +169,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         }
         if (Interlocked.Decrement(ref _repliesToLose) >= 0)
         {
+            WhenAReplyIsLost?.Invoke();
             return Task.FromException<ProposeReply>(new TimeoutException($"{node}: the answer was lost"));
         }
         var reply = new ProposeReply(ProposeStatus.Applied, _index, 1, result, null);
@@ -172,4 +181,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         await Task.Delay(LateAnswer);
         return reply;
     }
+
+    private static NodeUnreachableException NotRunning(string node) =>
+        new(node, $"gateway of {node}: ConnectionRefused", nothingListening: true);
 }

@@ -79,7 +79,7 @@ public static class StatusCommand
         }
 
         var intervalText = arguments.Value("--interval") ?? "500ms";
-        if (!Commands.CheckCommand.TryParseDuration(intervalText, out var interval) || interval < TimeSpan.FromMilliseconds(100))
+        if (!CommandArguments.TryParseDuration(intervalText, out var interval) || interval < TimeSpan.FromMilliseconds(100))
         {
             throw new UsageException($"--interval {intervalText}: give 100ms or more (500ms, 2s)");
         }

@@ -68,7 +68,7 @@ public static class CheckCommand
         {
             if (args[i] == "--time-limit")
             {
-                if (i + 1 == args.Length || !TryParseDuration(args[++i], out timeLimit))
+                if (i + 1 == args.Length || !CommandArguments.TryParseDuration(args[++i], out timeLimit))
                 {
                     problem = "--time-limit needs a positive duration such as 500ms, 60s or 2m";
                     return false;
@@ -91,18 +91,5 @@ public static class CheckCommand
         }
         path = paths[0];
         return true;
-    }
-
-    /// <summary>"500ms", "60s", "2m", or a bare number of seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1e-3)
-            : text.EndsWith('s') ? (text[..^1], 1.0)
-            : text.EndsWith('m') ? (text[..^1], 60.0)
-            : (text, 1.0);
-        var ok = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            && value > 0 && !double.IsInfinity(value) && value * unit <= TimeSpan.MaxValue.TotalSeconds;
-        duration = ok ? TimeSpan.FromSeconds(value * unit) : TimeSpan.Zero;
-        return ok;
     }
 }

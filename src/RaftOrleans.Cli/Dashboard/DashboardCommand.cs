@@ -31,7 +31,7 @@ public static class DashboardCommand
 
             var port = arguments.Int("--port", DefaultPort, 0, 65535);
             var intervalText = arguments.Value("--interval") ?? "500ms";
-            if (!CheckCommand.TryParseDuration(intervalText, out var interval) || interval < TimeSpan.FromMilliseconds(100))
+            if (!CommandArguments.TryParseDuration(intervalText, out var interval) || interval < TimeSpan.FromMilliseconds(100))
             {
                 throw new UsageException($"--interval {intervalText}: give 100ms or more (500ms, 2s)");
             }

@@ -9,9 +9,20 @@ namespace RaftOrleans.Cli.Kv;
 /// folder, else silo-config/client.json).</summary>
 public sealed class KvConnection : IAsyncDisposable
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "--cluster-dir", "--client-config", "--timeout-ms" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "--cluster-dir", "--client-config", "--command-timeout", "--timeout-ms" };
 
-    public const string OptionsUsage = "[--timeout-ms N] [--cluster-dir DIR | --client-config FILE]";
+    public const string OptionsUsage = "[--command-timeout 5s] [--cluster-dir DIR | --client-config FILE]";
+
+    /// <summary>How long a console command (put, get, ...) retries before it gives up, as etcdctl's
+    /// --command-timeout; a cluster with no node running is known at once and reported without waiting.</summary>
+    public static readonly RaftKvClientOptions CommandDefaults = new()
+    {
+        OverallDeadline = TimeSpan.FromSeconds(5),
+        GiveUpWhenNoNodeIsRunning = true,
+    };
+
+    /// <summary>What a console command adds when no node is running.</summary>
+    public const string HowToStart = "start the cluster with './raftctl cluster up' (or one node with './raftctl cluster start NODE')";
 
     private readonly OrleansNodeChannel _channel;
 
@@ -30,12 +41,15 @@ public sealed class KvConnection : IAsyncDisposable
 
     /// <summary>Finds the cluster and starts connecting (the connects finish in the background, within the
     /// first operation's limits). Throws <see cref="LauncherException"/> or a config error when no cluster is
-    /// described, <see cref="UsageException"/> for a bad --timeout-ms.</summary>
+    /// described, <see cref="UsageException"/> for a bad --command-timeout.</summary>
     public static KvConnection Open(CommandArguments arguments, RaftKvClientOptions? defaults = null)
     {
-        var options = defaults ?? new RaftKvClientOptions();
-        var timeoutMs = arguments.Int("--timeout-ms", (int)options.OverallDeadline.TotalMilliseconds, 1, 3_600_000);
-        options = options with { OverallDeadline = TimeSpan.FromMilliseconds(timeoutMs) };
+        var options = defaults ?? CommandDefaults;
+        // --timeout-ms N is the older spelling of --command-timeout, kept for scripts that use it.
+        var deadline = arguments.Value("--command-timeout") is not null
+            ? arguments.Duration("--command-timeout", options.OverallDeadline, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1))
+            : TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)options.OverallDeadline.TotalMilliseconds, 1, 3_600_000));
+        options = options with { OverallDeadline = deadline };
         ClusterEndpoints cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
         // A connect can never be allowed to outlast the operation waiting for it.
         if (cluster.ConnectTimeout > options.OverallDeadline)

@@ -18,6 +18,11 @@ public static class KvExecutor
             await error.WriteLineAsync($"raftctl {request.Verb}: {e.Message}");
             return ExitCodes.Usage;
         }
+        catch (KvNoNodeRunningException e)
+        {
+            await error.WriteLineAsync($"raftctl {request.Verb}: {e.Message}; {KvConnection.HowToStart}");
+            return ExitCodes.Unavailable;
+        }
         catch (KvOutcomeUnknownException e)
         {
             await error.WriteLineAsync($"raftctl {request.Verb}: outcome unknown: {e.Message}");

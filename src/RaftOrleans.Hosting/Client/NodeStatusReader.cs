@@ -149,7 +149,12 @@ public static class NodeStatusReader
     }
 
     /// <summary>Null when something listens on the gateway port, else why not.</summary>
-    public static async Task<string?> TcpRefusalAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<string?> TcpRefusalAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await TcpProbeAsync(gateway, timeout, cancellationToken))?.Reason;
+
+    /// <summary>Null when something listens on the gateway port, else why not, and whether the port
+    /// refused the connection outright (nothing listens: the silo is not running).</summary>
+    public static async Task<TcpRefusal?> TcpProbeAsync(IPEndPoint gateway, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -161,11 +166,12 @@ public static class NodeStatusReader
         }
         catch (SocketException e)
         {
-            return $"gateway {gateway}: {e.SocketErrorCode} (silo not running?)";
+            return new TcpRefusal($"gateway {gateway}: {e.SocketErrorCode} (silo not running?)",
+                NothingListening: e.SocketErrorCode == SocketError.ConnectionRefused);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return $"gateway {gateway}: no TCP connection within {timeout.TotalMilliseconds:0} ms";
+            return new TcpRefusal($"gateway {gateway}: no TCP connection within {timeout.TotalMilliseconds:0} ms", NothingListening: false);
         }
     }
 
@@ -208,3 +214,7 @@ public static class NodeStatusReader
         return new NodeStatusRow(node, null, lastError);
     }
 }
+
+/// <summary>Why a TCP connect to a gateway failed; <paramref name="NothingListening"/> when the port refused it
+/// (no process listens there), as opposed to a connect that timed out or found no route.</summary>
+public sealed record TcpRefusal(string Reason, bool NothingListening);

@@ -1,3 +1,4 @@
+using RaftOrleans.Cli;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.History;
 
@@ -125,7 +126,7 @@ public sealed class CheckCommandTests : IDisposable
     [InlineData("1.5", 1.5)]
     public void DurationsParse(string text, double seconds)
     {
-        Assert.True(CheckCommand.TryParseDuration(text, out var duration));
+        Assert.True(CommandArguments.TryParseDuration(text, out var duration));
         Assert.Equal(seconds, duration.TotalSeconds, 6);
     }
 
