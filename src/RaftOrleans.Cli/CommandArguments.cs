@@ -3,8 +3,9 @@ using System.Numerics;
 
 namespace RaftOrleans.Cli;
 
-/// <summary>"--name value" options and "--flag" switches after a command, refusing any option it was not
-/// told about, with one-line errors. The one parser of every raftctl command.</summary>
+/// <summary>"--name value" (or "--name=value") options and "--flag" switches after a command, refusing any
+/// option it was not told about, with one-line errors; "--" ends the options. The one parser of every raftctl
+/// command.</summary>
 public sealed class CommandArguments
 {
     private readonly Dictionary<string, string?> options = new(StringComparer.Ordinal);
@@ -17,7 +18,18 @@ public sealed class CommandArguments
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (flags.Contains(arg))
+            if (arg == "--")
+            {
+                // Everything after "--" is a value, even if it starts with "--" (`raftctl put k -- --v`).
+                positional.AddRange(args.Skip(i + 1));
+                break;
+            }
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 2 and var equals
+                && valueOptions.Contains(arg[..equals]))
+            {
+                options[arg[..equals]] = arg[(equals + 1)..];
+            }
+            else if (flags.Contains(arg))
             {
                 options[arg] = null;
             }

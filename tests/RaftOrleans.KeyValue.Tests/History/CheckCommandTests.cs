@@ -1,4 +1,3 @@
-using RaftOrleans.Cli;
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.History;
 
@@ -117,17 +116,6 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(2, bad.Exit);
         Assert.Contains("line 2", bad.Error);
         Assert.Single(bad.Error.Trim().Split('\n'));
-    }
-
-    [Theory]
-    [InlineData("500ms", 0.5)]
-    [InlineData("60s", 60)]
-    [InlineData("2m", 120)]
-    [InlineData("1.5", 1.5)]
-    public void DurationsParse(string text, double seconds)
-    {
-        Assert.True(CommandArguments.TryParseDuration(text, out var duration));
-        Assert.Equal(seconds, duration.TotalSeconds, 6);
     }
 
     private string Write(HistoryBuilder history)
