@@ -16,15 +16,20 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
     private readonly object _gate = new();
     private readonly ClusterEndpoints _cluster;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NodeConnection> _connections = new();
+    private readonly NodeConnects _connects;
     private volatile string[] _nodes;
 
-    /// <summary>Starts connecting to every node in the background; calls wait for their node's first connect
-    /// only within their own time limit.</summary>
-    public OrleansNodeChannel(ClusterEndpoints cluster)
+    /// <summary>With <see cref="NodeConnects.AllAtOnce"/>, starts connecting to every node in the background (a
+    /// long-running client: every node is ready when the leader moves); with <see cref="NodeConnects.OnFirstCall"/>
+    /// a node is connected only when a call first goes to it (a one-shot command: one Orleans client for the
+    /// leader instead of one per node, each of which costs a process that has just started a good part of a
+    /// core-second). Either way a call waits for its node's first connect only within its own time limit.</summary>
+    public OrleansNodeChannel(ClusterEndpoints cluster, NodeConnects connects = NodeConnects.AllAtOnce)
     {
         _cluster = cluster;
+        _connects = connects;
         _nodes = cluster.Nodes.Select(node => node.Node).ToArray();
-        foreach (var node in cluster.Nodes) _connections[node.Node] = new NodeConnection(cluster, node);
+        foreach (var node in cluster.Nodes) _connections[node.Node] = new NodeConnection(cluster, node, connects);
     }
 
     public IReadOnlyList<string> Nodes => _nodes;
@@ -40,7 +45,7 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             foreach (var endpoint in endpoints)
             {
                 if (_connections.ContainsKey(endpoint.Node)) continue;
-                _connections[endpoint.Node] = new NodeConnection(_cluster, endpoint);
+                _connections[endpoint.Node] = new NodeConnection(_cluster, endpoint, _connects);
                 added.Add(endpoint.Node);
             }
             if (added.Count > 0) _nodes = [.. _nodes, .. added];
@@ -95,17 +100,18 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
         private readonly object _gate = new();
         private readonly ClusterEndpoints _cluster;
         private readonly NodeEndpoint _node;
-        private Task<ConnectedClusterClient> _connecting;
+        /// <summary>Null until the first call with <see cref="NodeConnects.OnFirstCall"/>.</summary>
+        private Task<ConnectedClusterClient>? _connecting;
         private bool _firstConnect = true;
         /// <summary>Why the latest connect that ended failed at the TCP probe; null once one got past it.</summary>
         private volatile TcpRefusal? _lastRefusal;
         private bool _disposed;
 
-        public NodeConnection(ClusterEndpoints cluster, NodeEndpoint node)
+        public NodeConnection(ClusterEndpoints cluster, NodeEndpoint node, NodeConnects connects)
         {
             _cluster = cluster;
             _node = node;
-            _connecting = ConnectAsync();
+            if (connects == NodeConnects.AllAtOnce) _connecting = ConnectAsync();
         }
 
         /// <summary>The node's grain and a token that fires when the client loses its silo; a client that lost
@@ -117,6 +123,7 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                _connecting ??= ConnectAsync();
                 if (_connecting.IsFaulted || _connecting.IsCanceled || LostItsSilo(_connecting))
                 {
                     if (LostItsSilo(_connecting))
@@ -167,12 +174,13 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
-            Task<ConnectedClusterClient> connecting;
+            Task<ConnectedClusterClient>? connecting;
             lock (_gate)
             {
                 _disposed = true;
                 connecting = _connecting;
             }
+            if (connecting is null) return; // never called, never connected
             if (!connecting.IsCompleted)
             {
                 // A connect to a dead or frozen silo can run for its whole limit; the caller must not wait
@@ -217,4 +225,14 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
             public TcpRefusal Refusal { get; } = refusal;
         }
     }
+}
+
+/// <summary>When <see cref="OrleansNodeChannel"/> connects to each node.</summary>
+public enum NodeConnects
+{
+    /// <summary>Every node at once, in the background, as the channel is made.</summary>
+    AllAtOnce,
+
+    /// <summary>A node when the first call goes to it.</summary>
+    OnFirstCall,
 }

@@ -39,10 +39,12 @@ public sealed class KvConnection : IAsyncDisposable
 
     public IRaftNodeChannel Channel => _channel;
 
-    /// <summary>Finds the cluster and starts connecting (the connects finish in the background, within the
-    /// first operation's limits). Throws <see cref="LauncherException"/> or a config error when no cluster is
+    /// <summary>Finds the cluster; a node is connected when the first call goes to it (a one-shot command), or
+    /// every node at once in the background with <see cref="NodeConnects.AllAtOnce"/> (a long run or the prompt).
+    /// Throws <see cref="LauncherException"/> or a config error when no cluster is
     /// described, <see cref="UsageException"/> for a bad --command-timeout.</summary>
-    public static KvConnection Open(CommandArguments arguments, RaftKvClientOptions? defaults = null)
+    public static KvConnection Open(CommandArguments arguments, RaftKvClientOptions? defaults = null,
+        NodeConnects connects = NodeConnects.OnFirstCall)
     {
         var options = defaults ?? CommandDefaults;
         // --timeout-ms N is the older spelling of --command-timeout, kept for scripts that use it.
@@ -56,7 +58,7 @@ public sealed class KvConnection : IAsyncDisposable
         {
             cluster = cluster with { ConnectTimeout = options.OverallDeadline };
         }
-        return new KvConnection(new OrleansNodeChannel(cluster), options);
+        return new KvConnection(new OrleansNodeChannel(cluster, connects), options);
     }
 
     private CancellationTokenSource? _following;

@@ -1,5 +1,6 @@
 using System.Text;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client;
 using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Kv;
@@ -21,7 +22,7 @@ public static class KvPrompt
         KvConnection connection;
         try
         {
-            connection = KvConnection.Open(new CommandArguments(args, KvConnection.ValueOptions, new HashSet<string>()));
+            connection = KvConnection.Open(new CommandArguments(args, KvConnection.ValueOptions, new HashSet<string>()), connects: NodeConnects.AllAtOnce);
         }
         catch (UsageException e)
         {

@@ -60,7 +60,7 @@ public static class LoadCommand
         KvConnection connection;
         try
         {
-            connection = KvConnection.Open(arguments, LoadClientOptions);
+            connection = KvConnection.Open(arguments, LoadClientOptions, NodeConnects.AllAtOnce);
         }
         catch (UsageException e)
         {
