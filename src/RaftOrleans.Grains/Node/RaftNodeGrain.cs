@@ -240,6 +240,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             _inbox.Enqueue(new Inbound(null, Stopwatch.GetTimestamp()));
         }
         RefreshNodeRowLease();
+        if (!Stopped) foreach (var peer in _peers.Values) peer.KeepAddressCached();
         Kick();
         return Task.CompletedTask;
     }
