@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit.Abstractions;
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
@@ -34,6 +35,25 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster, ITestOutputHelper 
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.Equal("hello world", get.Output.Trim());
         Assert.True(stale.ExitCode == 0, stale.Error);
+
+        // -w json, as etcdctl: one object per answer, with the entry's revisions.
+        var putJson = await RunAsync("put", "greeting/json", "v1", "-w", "json");
+        var getJson = await RunAsync("get", "greeting/json", "--write-out=json");
+        var listJson = await RunAsync("list", "greeting", "-w", "json");
+        Assert.True(putJson.ExitCode == 0 && getJson.ExitCode == 0 && listJson.ExitCode == 0, putJson.Error + getJson.Error + listJson.Error);
+        using var written = JsonDocument.Parse(putJson.Output);
+        using var read = JsonDocument.Parse(getJson.Output);
+        Assert.Equal("v1", read.RootElement.GetProperty("value").GetString());
+        Assert.Equal(written.RootElement.GetProperty("mod_revision").GetInt64(), read.RootElement.GetProperty("mod_revision").GetInt64());
+        Assert.Equal(1, read.RootElement.GetProperty("version").GetInt64());
+        using var listed = JsonDocument.Parse(listJson.Output);
+        Assert.Equal(["greeting", "greeting/json"],
+            listed.RootElement.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("key").GetString()!).ToArray());
+        Assert.False(listed.RootElement.GetProperty("more").GetBoolean());
+
+        var badFormat = await RunAsync("get", "greeting", "-w", "yaml");
+        Assert.Equal(2, badFormat.ExitCode);
+        Assert.Contains("simple and json", badFormat.Error);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace RaftOrleans.Cli.Kv;
 /// <summary>`raftctl put|get|del|cas|list|leader ...`: one command, one connection, one exit code.</summary>
 public static class KvCommandLine
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(KvConnection.ValueOptions) { "--limit" };
+    public static readonly IReadOnlySet<string> ValueOptions =
+        new HashSet<string>(KvConnection.ValueOptions.Concat(KvRequest.ValueOptions)) { "--limit" };
 
     public static int Run(string verb, string[] args, TextWriter output, TextWriter error) =>
         RunAsync(verb, args, output, error).GetAwaiter().GetResult();

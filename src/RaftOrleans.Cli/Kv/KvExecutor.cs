@@ -41,7 +41,7 @@ public static class KvExecutor
         {
             case "put":
                 var written = await client.PutAsync(request.Key, request.Value!);
-                await output.WriteLineAsync($"OK (revision {written.ModRevision}, version {written.Version})");
+                await output.WriteLineAsync(request.Json ? Json(written) : $"OK (revision {written.ModRevision}, version {written.Version})");
                 return ExitCodes.Done;
             case "get":
                 var entry = request.Lease ? await client.GetLeasedAsync(request.Key) : await client.GetAsync(request.Key, request.Stale);
@@ -50,7 +50,7 @@ public static class KvExecutor
                     await error.WriteLineAsync($"raftctl get: key '{request.Key}' not found");
                     return ExitCodes.Refused;
                 }
-                await output.WriteLineAsync(entry.Value);
+                await output.WriteLineAsync(request.Json ? Json(entry) : entry.Value);
                 if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
                 return ExitCodes.Done;
             case "del":
@@ -74,6 +74,13 @@ public static class KvExecutor
                 return ExitCodes.Done;
             case "list":
                 var listing = await client.ListAsync(request.Key, request.Limit, request.Stale);
+                if (request.Json)
+                {
+                    await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(
+                        new { entries = listing.Entries.Select(EntryObject), more = listing.More }));
+                    if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
+                    return ExitCodes.Done;
+                }
                 foreach (var item in listing.Entries)
                 {
                     await output.WriteLineAsync($"{item.Key}\t{item.Value}");
@@ -97,6 +104,15 @@ public static class KvExecutor
                 throw new UsageException($"unknown command '{request.Verb}'");
         }
     }
+
+    /// <summary>One entry as etcdctl's -w json names its fields (key, value, create_revision, mod_revision, version).</summary>
+    private static object EntryObject(KvEntry entry) => new Dictionary<string, object>
+    {
+        ["key"] = entry.Key, ["value"] = entry.Value, ["create_revision"] = entry.CreateRevision,
+        ["mod_revision"] = entry.ModRevision, ["version"] = entry.Version,
+    };
+
+    private static string Json(KvEntry entry) => System.Text.Json.JsonSerializer.Serialize(EntryObject(entry));
 
     /// <summary>Checks a value against the state machine's limits without a connection (used for a clear line
     /// before connecting).</summary>

@@ -68,7 +68,7 @@ public static class KvPrompt
                 }
                 try
                 {
-                    var request = KvRequest.Parse(words[0], new CommandArguments(words.Skip(1).ToArray(), new HashSet<string> { "--limit" }, KvRequest.Flags));
+                    var request = KvRequest.Parse(words[0], new CommandArguments(words.Skip(1).ToArray(), new HashSet<string>(KvRequest.ValueOptions) { "--limit" }, KvRequest.Flags));
                     if (KvExecutor.Problem(request) is { } invalid)
                     {
                         throw new UsageException($"{request.Verb}: {invalid}");

@@ -5,8 +5,12 @@ namespace RaftOrleans.Cli.Kv;
 
 /// <summary>One key-value command as typed (on the command line or at the prompt), checked for shape before
 /// any connection is made, so a usage error costs nothing and says what is wrong in one line.</summary>
-public sealed record KvRequest(string Verb, string Key, string? Value, string? Expected, bool Absent, bool Stale, int Limit, bool Lease = false)
+public sealed record KvRequest(string Verb, string Key, string? Value, string? Expected, bool Absent, bool Stale, int Limit, bool Lease = false,
+    bool Json = false)
 {
+    /// <summary>-w/--write-out, as etcdctl: "simple" (the default: the value, or key TAB value per line) or "json".</summary>
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "-w", "--write-out" };
+
     public static readonly IReadOnlySet<string> Verbs = new HashSet<string> { "put", "get", "del", "cas", "list", "leader" };
 
     public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--stale", "--absent", "--lease" };
@@ -14,11 +18,11 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
     public const int DefaultListLimit = 100;
 
     public const string Usage = """
-        usage: raftctl put KEY VALUE
-               raftctl get KEY [--stale | --lease]
+        usage: raftctl put KEY VALUE [-w simple|json]
+               raftctl get KEY [--stale | --lease] [-w simple|json]
                raftctl del KEY
                raftctl cas KEY EXPECTED NEW | raftctl cas KEY --absent NEW
-               raftctl list PREFIX [--limit N] [--stale]
+               raftctl list PREFIX [--limit N] [--stale] [-w simple|json]
                raftctl leader
         """;
 
@@ -45,6 +49,20 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
         {
             throw new UsageException($"--limit applies to list, not {verb}");
         }
+        var format = arguments.Value("--write-out") ?? arguments.Value("-w");
+        if (format is not (null or "simple" or "json"))
+        {
+            throw new UsageException($"-w {format}: the output formats are simple and json");
+        }
+        if (format == "json" && verb is not ("put" or "get" or "list"))
+        {
+            throw new UsageException($"-w json applies to put, get and list, not {verb}");
+        }
+        return ParseWords(verb, words, stale, absent, lease, arguments) with { Json = format == "json" };
+    }
+
+    private static KvRequest ParseWords(string verb, IReadOnlyList<string> words, bool stale, bool absent, bool lease, CommandArguments arguments)
+    {
         return verb switch
         {
             "put" => Expect(verb, words, 2, "KEY VALUE") with { Key = words[0], Value = words[1] },
