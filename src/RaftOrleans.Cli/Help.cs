@@ -15,7 +15,7 @@ internal static class Help
         public string Text => $"{Indent(Usage)}\n{Description}";
     }
 
-    private static IReadOnlyList<Section> Sections =>
+    private static readonly IReadOnlyList<Section> Sections =
     [
         new(["demo"], DemoCommand.Usage, """
                   start a five-node cluster and run the proposal's scenarios, each step checked
@@ -56,7 +56,7 @@ internal static class Help
         new(["check"], CheckCommand.Usage, """
                   decide whether a recorded history is linearizable
             """),
-        new(["put", "get", "del", "cas", "list", "leader"], KvRequest.Usage, $"""
+        new(KvRequest.Verbs, KvRequest.Usage, $"""
                   the key-value store (options: {KvConnection.OptionsUsage}); exit 0 done,
                   1 refused (cas mismatch, key not found), 2 usage error, 3 cluster unavailable or outcome unknown
                   (a command retries until --command-timeout; with no node running it says so at once)

@@ -42,7 +42,7 @@ public static class Raftctl
                 "check" => CheckCommand.Run(rest, output, error),
                 _ when FaultCommand.Verbs.Contains(args[0]) => FaultCommand.Run(args[0], rest, output, error),
                 "bench" => BenchCommand.Run(rest, output, error),
-                "put" or "get" or "del" or "cas" or "list" or "leader" => await KvCommandLine.RunAsync(args[0], rest, output, error),
+                _ when KvRequest.Verbs.Contains(args[0]) => await KvCommandLine.RunAsync(args[0], rest, output, error),
                 "repl" => await KvPrompt.RunAsync(rest, Console.In, output, error),
                 "load" => await LoadCommand.RunUntilStoppedAsync(rest, output, error),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'raftctl help')"),

@@ -78,16 +78,17 @@ public static class KvExecutor
                 {
                     await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(
                         new { entries = listing.Entries.Select(EntryObject), more = listing.More }));
-                    if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
-                    return ExitCodes.Done;
                 }
-                foreach (var item in listing.Entries)
+                else
                 {
-                    await output.WriteLineAsync($"{item.Key}\t{item.Value}");
-                }
-                if (listing.More)
-                {
-                    await output.WriteLineAsync($"(more than {request.Limit}; raise --limit)");
+                    foreach (var item in listing.Entries)
+                    {
+                        await output.WriteLineAsync($"{item.Key}\t{item.Value}");
+                    }
+                    if (listing.More)
+                    {
+                        await output.WriteLineAsync($"(more than {request.Limit}; raise --limit)");
+                    }
                 }
                 if (request.Stale) await error.WriteLineAsync("(stale read: served from one node's applied state, possibly behind the leader)");
                 return ExitCodes.Done;

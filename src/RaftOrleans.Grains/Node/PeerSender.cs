@@ -65,10 +65,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
     {
         if (_stopped || _batchesInFlight >= MaxBatchesInFlight) return;
         if (_lastLeftAt != 0 && Stopwatch.GetElapsedTime(_lastLeftAt) < AddressRefreshInterval) return;
-        var leaves = Stopwatch.GetTimestamp();
-        _lastLeftAt = leaves;
-        _batchesInFlight++;
-        _ = DeliverAsync([], leaves);
+        Launch([], Stopwatch.GetTimestamp());
     }
 
     public void Stop()
@@ -89,10 +86,15 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
                 batch[i] = message;
                 metrics.RecordBetween(WriteStages.SendWait, queuedAt, leaves);
             }
-            _batchesInFlight++;
-            _lastLeftAt = leaves;
-            _ = DeliverAsync(batch, leaves);
+            Launch(batch, leaves);
         }
+    }
+
+    private void Launch(WireMessage[] batch, long leaves)
+    {
+        _batchesInFlight++;
+        _lastLeftAt = leaves;
+        _ = DeliverAsync(batch, leaves);
     }
 
     private async Task DeliverAsync(WireMessage[] batch, long leaves)
