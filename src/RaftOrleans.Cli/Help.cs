@@ -71,7 +71,15 @@ internal static class Help
     ];
 
     public static string Text =>
-        "raftctl: Raft on Orleans (raftctl COMMAND --help shows one command)\n\n" + string.Join("\n", Sections.Select(section => section.Text));
+        "raftctl: Raft on Orleans (raftctl COMMAND --help shows one command)\n\n" + string.Join("\n", Sections.Select(section => section.Text)) +
+        "\n\n" + ExitCodesText;
+
+    /// <summary>The one scheme every command follows (<see cref="ExitCodes"/>), at the end of the help.</summary>
+    public const string ExitCodesText = """
+        exit codes, every command: 0 done; 1 refused or failed (the cluster said no, a check found a violation);
+          2 nothing tried (bad command line or config file); 3 no answer in time (no cluster, no node, no leader,
+          or a write whose outcome is unknown); 130 interrupted (Ctrl-C, SIGTERM)
+        """;
 
     /// <summary>Every command help knows about, for `raftctl COMMAND --help`.</summary>
     public static bool Knows(string command) => Sections.Any(section => section.Commands.Contains(command));

@@ -1,8 +1,7 @@
 using RaftOrleans.Cli;
 using RaftOrleans.Cli.Kv;
 
-// raftctl: the one console for RaftOrleans. Exit codes: 0 done, 1 refused or failed check,
-// 2 usage error, 3 cluster unavailable or timed out.
+// raftctl: the one console for RaftOrleans. Exit codes: one scheme for every command (ExitCodes.cs).
 // One console connects an Orleans client per node at once, each building its own host (CPU-bound, some of it
 // blocking). On a 2-core machine the thread pool starts with 2 threads and adds one about every half second
 // when starved, so a node's 1.5 s status limit could run out while its completed connect waited for a thread.

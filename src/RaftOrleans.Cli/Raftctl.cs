@@ -18,15 +18,15 @@ public static class Raftctl
             if (args is [_, var topic] && Help.Knows(topic))
             {
                 output.WriteLine(Help.For(topic));
-                return 0;
+                return ExitCodes.Done;
             }
             output.WriteLine(Help.Text);
-            return args.Length == 0 ? 2 : 0;
+            return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Done;
         }
         if (Help.Knows(args[0]) && Help.Asked(args[1..]))
         {
             output.WriteLine(Help.For(args[0]));
-            return 0;
+            return ExitCodes.Done;
         }
         try
         {
@@ -51,7 +51,7 @@ public static class Raftctl
         catch (UsageException usage)
         {
             error.WriteLine($"raftctl: {usage.Message}");
-            return 2;
+            return ExitCodes.Usage;
         }
     }
 }

@@ -38,7 +38,7 @@ public static class BenchClusterCommand
         {
             await error.WriteLineAsync($"raftctl bench cluster: {e.Message}");
             await error.WriteLineAsync($"usage: {Usage}");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         // Progress goes to stderr, so stdout holds only the tables.

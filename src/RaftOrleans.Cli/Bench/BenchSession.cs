@@ -1,5 +1,4 @@
 using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Cli.Kv;
 using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Bench;
@@ -58,7 +57,7 @@ public static class BenchSession
                 await launcher.WaitUntilAnswersAsync(node.Node, StartLimit, cancellation);
             }
 
-            return await measure(launcher) ? 0 : 1;
+            return await measure(launcher) ? ExitCodes.Done : ExitCodes.Refused;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -67,7 +66,8 @@ public static class BenchSession
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
             await error.WriteLineAsync($"raftctl {command}: {e.Message}");
-            return 1;
+            // A cluster that would not start (or is not there to measure) is a run that measured nothing.
+            return e is ConfigException ? ExitCodes.Usage : ExitCodes.Refused;
         }
         finally
         {

@@ -33,12 +33,12 @@ public static class WorkloadCommand
         catch (UsageException e)
         {
             await error.WriteLineAsync($"raftctl {command}: {e.Message} (raftctl help shows the options)");
-            return 2;
+            return ExitCodes.Usage;
         }
         catch (LauncherException e)
         {
             await error.WriteLineAsync($"raftctl {command}: {e.Message}");
-            return 1;
+            return ExitCodes.Refused;
         }
 
         var directory = settings.ClusterDirectory ?? Directory.CreateTempSubdirectory("raftctl-bench-").FullName;

@@ -41,28 +41,28 @@ public static class ClusterCommand
             {
                 case "up":
                     await UpAsync(launcher, arguments, output);
-                    return 0;
+                    return ExitCodes.Done;
                 case "down":
                     launcher.Down();
-                    return 0;
+                    return ExitCodes.Done;
                 case "kill":
                     launcher.Kill(Node(arguments));
-                    return 0;
+                    return ExitCodes.Done;
                 case "pause":
                     launcher.Pause(Node(arguments));
-                    return 0;
+                    return ExitCodes.Done;
                 case "resume":
                     launcher.Resume(Node(arguments));
-                    return 0;
+                    return ExitCodes.Done;
                 case "stop":
                     launcher.Stop(Node(arguments));
-                    return 0;
+                    return ExitCodes.Done;
                 case "start":
                     var node = Node(arguments);
                     launcher.Start(node);
                     var row = await launcher.WaitUntilAnswersAsync(node, TimeSpan.FromSeconds(60));
                     StatusTable.Write(output, [row]);
-                    return 0;
+                    return ExitCodes.Done;
                 case "logs" when arguments.Has("-f") || arguments.Has("--follow"):
                     return await FollowLogsAsync(launcher, Node(arguments), arguments.Int("--lines", 10, 1, 1_000_000), output);
                 case "add":
@@ -70,7 +70,7 @@ public static class ClusterCommand
                     launcher.Add(joiner);
                     StatusTable.Write(output, [await launcher.WaitUntilAnswersAsync(joiner, TimeSpan.FromSeconds(60))]);
                     await output.WriteLineAsync($"raftctl: {joiner} is up and waits to join; add it with `raftctl member add {joiner}`");
-                    return 0;
+                    return ExitCodes.Done;
                 case "logs":
                     return Logs(launcher, Node(arguments), arguments.Int("--lines", 100, 1, 1_000_000), output, error);
                 default:
@@ -81,12 +81,12 @@ public static class ClusterCommand
         {
             await error.WriteLineAsync($"raftctl cluster: {e.Message}");
             await error.WriteLineAsync(Usage);
-            return 2;
+            return ExitCodes.Usage;
         }
         catch (LauncherException e)
         {
             await error.WriteLineAsync($"raftctl cluster: {e.Message}");
-            return 1;
+            return ExitCodes.Refused;
         }
     }
 
@@ -110,10 +110,10 @@ public static class ClusterCommand
 
         return new UpOptions
         {
-            Nodes = arguments.Int("--nodes", 3, 1, 99),
+            Nodes = arguments.Int("--nodes", 3, 1, ClusterLauncher.MaxNodes),
             Storage = storage,
             PostgresConnection = arguments.Value("--postgres") ?? Environment.GetEnvironmentVariable("RAFTCTL_POSTGRES"),
-            BasePort = arguments.Int("--base-port", defaultBasePort, 1, 65535),
+            BasePort = arguments.Int("--base-port", defaultBasePort, 1024, 65000),
         };
     }
 
@@ -127,7 +127,7 @@ public static class ClusterCommand
         var log = state.LogFile(node);
         using var stop = new StopSignal();
         await LogFollower.FollowAsync(log, File.Exists(log) ? LogFollower.StartOfLastLines(log, lines) : 0, output, stop.Token);
-        return 0;
+        return ExitCodes.Done;
     }
 
     private static int Logs(ClusterLauncher launcher, string node, int lines, TextWriter output, TextWriter error)
@@ -138,7 +138,7 @@ public static class ClusterCommand
         if (!File.Exists(log))
         {
             error.WriteLine($"raftctl cluster: {node} has no log yet ({log})");
-            return 1;
+            return ExitCodes.Refused;
         }
 
         using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -158,6 +158,6 @@ public static class ClusterCommand
             output.WriteLine(line);
         }
 
-        return 0;
+        return ExitCodes.Done;
     }
 }

@@ -49,24 +49,24 @@ public static class FaultCommand
                 var held = await ReadAllAsync(client.Client, nodes, timeout);
                 if (held.All(h => h.Table is null)) return await NoNodeAnsweredAsync(verb, held, error);
                 WriteView(output, held, arguments.Has("--json"));
-                return 0;
+                return ExitCodes.Done;
             }
 
             var applied = await ApplyAsync(client.Client, nodes, edit, timeout);
             if (applied.Table is null) return await NoNodeAnsweredAsync(verb, applied.Nodes, error);
             await applied.WriteAsync(output);
-            return applied.Nodes.All(n => n.Table is null) ? 3 : 0;
+            return applied.Nodes.All(n => n.Table is null) ? ExitCodes.Unavailable : ExitCodes.Done;
         }
         catch (UsageException e)
         {
             await error.WriteLineAsync($"raftctl {verb}: {e.Message}");
             await error.WriteLineAsync(Usage);
-            return 2;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is LauncherException or ConfigException or ClusterUnreachableException)
         {
             await error.WriteLineAsync($"raftctl {verb}: {e.Message}");
-            return 3;
+            return ExitCodes.ForNoCluster(e);
         }
     }
 
@@ -115,7 +115,7 @@ public static class FaultCommand
     private static async Task<int> NoNodeAnsweredAsync(string verb, IReadOnlyList<Held> held, TextWriter error)
     {
         await error.WriteLineAsync($"raftctl {verb}: no node answered: {string.Join("; ", held.Select(h => $"{h.Node}: {h.Error}"))}");
-        return 3;
+        return ExitCodes.Unavailable;
     }
 
     private static Func<NetworkFaultTable, NetworkFaultTable> ParseEdit(string verb, CommandArguments arguments, IReadOnlyList<string> nodes)

@@ -5,8 +5,8 @@ namespace RaftOrleans.Cli.Cluster;
 
 /// <summary>`raftctl status [--json] [--timeout-ms N] [--watch [--interval 500ms]] [--cluster-dir DIR | --client-config FILE]`:
 /// one row per node. A dead or frozen node shows as unreachable after the per-node limit (default 1.5 s); the
-/// command never hangs. Exit code 0 when at least one node answered, 1 when none did, 2 on a bad command line;
-/// --watch redraws the table until Ctrl-C (<see cref="StatusWatch"/>) and exits 0.</summary>
+/// command never hangs. Exit code 0 when at least one node answered, 3 when none did (or no cluster was found),
+/// 2 on a bad command line or client config; --watch redraws the table until Ctrl-C (<see cref="StatusWatch"/>) and exits 0.</summary>
 public static class StatusCommand
 {
     public const string Usage = "usage: raftctl status [--json | --watch [--interval 500ms]] [--timeout-ms N] [--cluster-dir DIR | --client-config silo-config/client.json]";
@@ -53,21 +53,21 @@ public static class StatusCommand
             if (rows.All(row => !row.Reachable))
             {
                 await error.WriteLineAsync($"raftctl status: no node of cluster '{cluster.ClusterId}' answered within {timeout.TotalMilliseconds:0} ms");
-                return 1;
+                return ExitCodes.Unavailable;
             }
 
-            return 0;
+            return ExitCodes.Done;
         }
         catch (UsageException e)
         {
             await error.WriteLineAsync($"raftctl status: {e.Message}");
             await error.WriteLineAsync(Usage);
-            return 2;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
             await error.WriteLineAsync($"raftctl status: {e.Message}");
-            return 1;
+            return ExitCodes.ForNoCluster(e);
         }
     }
 
@@ -87,6 +87,6 @@ public static class StatusCommand
         using var stop = new StopSignal();
         var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         await StatusWatch.RunAsync(cluster, interval, timeout, output, terminal, stop.Token);
-        return 0;
+        return ExitCodes.Done;
     }
 }

@@ -48,6 +48,6 @@ public static class BenchCommand
         output.WriteLine($"throughput:                 {committed / wall.Elapsed.TotalSeconds:N0} entries/s");
         output.WriteLine($"CPU per committed entry:    {cpu.TotalMilliseconds * 1000 / committed:F3} us (all 3 nodes, incl. GC)");
         output.WriteLine($"storage writes per entry:   {(double)bench.StorageWrites / committed:F4} (one write per Ready)");
-        return 0;
+        return ExitCodes.Done;
     }
 }

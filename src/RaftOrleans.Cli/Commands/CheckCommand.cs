@@ -6,15 +6,15 @@ namespace RaftOrleans.Cli.Commands;
 
 /// <summary>
 /// <c>raftctl check FILE [--time-limit 60s]</c>: judges a recorded history file.
-/// Exit codes: 0 linearizable, 1 not linearizable (the offending window is printed), 4 unknown (time
-/// limit reached), 2 usage error or unreadable history.
+/// Exit codes (<see cref="ExitCodes"/>): 0 linearizable, 1 not linearizable (the offending window is printed),
+/// 3 unknown (the time limit came first), 2 usage error or unreadable history.
 /// </summary>
 public static class CheckCommand
 {
-    public const int Linearizable = 0;
-    public const int NotLinearizable = 1;
-    public const int UsageError = 2;
-    public const int Unknown = 4;
+    public const int Linearizable = ExitCodes.Done;
+    public const int NotLinearizable = ExitCodes.Refused;
+    public const int UsageError = ExitCodes.Usage;
+    public const int Unknown = ExitCodes.Unavailable;
 
     public const string Usage = "usage: raftctl check FILE [--time-limit 60s]   (limit units: ms, s, m)";
 

@@ -38,6 +38,6 @@ public static class SimCommand
         };
         var result = RandomRun.Execute(run);
         output.Write(RandomRun.Render(run, result));
-        return result.Passed ? 0 : 1;
+        return result.Passed ? ExitCodes.Done : ExitCodes.Refused;
     }
 }

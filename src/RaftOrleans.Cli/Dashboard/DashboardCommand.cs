@@ -50,18 +50,24 @@ public static class DashboardCommand
                 await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
 
-            return 0;
+            return ExitCodes.Done;
         }
         catch (UsageException e)
         {
             await error.WriteLineAsync($"raftctl dashboard: {e.Message}");
             await error.WriteLineAsync(Usage);
-            return 2;
+            return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is LauncherException or ConfigException or IOException)
+        catch (Exception e) when (e is LauncherException or ConfigException)
         {
+            await error.WriteLineAsync($"raftctl dashboard: {e.Message}");
+            return ExitCodes.ForNoCluster(e);
+        }
+        catch (IOException e)
+        {
+            // The page's address could not be bound (a port in use).
             await error.WriteLineAsync($"raftctl dashboard: {e.Message.Split('\n')[0]}");
-            return 1;
+            return ExitCodes.Refused;
         }
     }
 }

@@ -1,5 +1,4 @@
 using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Cli.Kv;
 
 namespace RaftOrleans.Cli.Demo;
 
@@ -33,7 +32,7 @@ public static class DemoCommand
             new MembershipDemo(launcher, output, scenarios.Record, cancellation.Token).RunAsync(basePort).GetAwaiter().GetResult();
             scenarios.WriteSummary();
             if (!stopOnExit) output.WriteLine($"raftctl demo: the cluster keeps running (--keep); stop it with ./raftctl cluster down --cluster-dir {launcher.ClusterDirectory}");
-            return scenarios.Steps.Count > 0 && scenarios.Steps.All(s => s.Passed) ? 0 : 1;
+            return scenarios.Steps.Count > 0 && scenarios.Steps.All(s => s.Passed) ? ExitCodes.Done : ExitCodes.Refused;
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
@@ -43,7 +42,7 @@ public static class DemoCommand
         catch (LauncherException e)
         {
             error.WriteLine($"raftctl demo: {e.Message}");
-            return 1;
+            return ExitCodes.Refused;
         }
         finally
         {

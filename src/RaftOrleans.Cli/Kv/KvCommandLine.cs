@@ -43,8 +43,8 @@ public static class KvCommandLine
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl {verb}: no cluster: {e.Message}");
-            return ExitCodes.Unavailable;
+            await error.WriteLineAsync($"raftctl {verb}: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
+            return ExitCodes.ForNoCluster(e);
         }
 
         await using (connection)

@@ -32,8 +32,8 @@ public static class KvPrompt
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl: no cluster: {e.Message}");
-            return ExitCodes.Unavailable;
+            await error.WriteLineAsync($"raftctl: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
+            return ExitCodes.ForNoCluster(e);
         }
 
         await using (connection)

@@ -69,8 +69,8 @@ public static class LoadCommand
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl load: no cluster: {e.Message}");
-            return ExitCodes.Unavailable;
+            await error.WriteLineAsync($"raftctl load: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
+            return ExitCodes.ForNoCluster(e);
         }
 
         await using (connection)

@@ -55,7 +55,7 @@ public static class MemberCommand
         {
             await error.WriteLineAsync($"raftctl {verb}: {e.Message}");
             await error.WriteLineAsync(Usage);
-            return 2;
+            return ExitCodes.Usage;
         }
 
         OrleansNodeChannel channel;
@@ -70,12 +70,12 @@ public static class MemberCommand
         catch (UsageException e)
         {
             await error.WriteLineAsync($"raftctl {verb}: {e.Message}");
-            return 2;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl {verb}: no cluster: {e.Message}");
-            return 3;
+            await error.WriteLineAsync($"raftctl {verb}: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
+            return ExitCodes.ForNoCluster(e);
         }
 
         await using (channel)
@@ -96,7 +96,7 @@ public static class MemberCommand
             catch (OperationCanceledException)
             {
                 await error.WriteLineAsync($"raftctl {verb}: gave up after {(3 * limit + catchUp).TotalSeconds:0} s");
-                return 3;
+                return ExitCodes.Unavailable;
             }
         }
     }
@@ -134,7 +134,7 @@ public static class MemberCommand
         {
             await error.WriteLineAsync("raftctl member list: no leader answered; " +
                 string.Join("; ", views.Select(v => v.View is { } view ? $"{v.Node} {view.Role} term {view.Term}" : $"{v.Node} unreachable")));
-            return 3;
+            return ExitCodes.Unavailable;
         }
 
         var answered = views.Where(v => v.View is not null).Select(v => v.Node).ToHashSet();
@@ -162,7 +162,7 @@ public static class MemberCommand
             await output.WriteLineAsync($"running but not members: {string.Join(", ", outsiders)}");
         }
 
-        return 0;
+        return ExitCodes.Done;
     }
 
     private static async Task<int> ChangeAsync(MembershipClient client, string action, string node, bool learnerOnly, TimeSpan limit,
@@ -201,19 +201,19 @@ public static class MemberCommand
         if (old == replacement)
         {
             await error.WriteLineAsync("raftctl member replace: OLD and NEW are the same node");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         if (MembershipClient.Leader(await client.ViewsAsync(cancellationToken)) is not { } leader)
         {
             await error.WriteLineAsync("raftctl member replace: no leader answered");
-            return 3;
+            return ExitCodes.Unavailable;
         }
 
         if (!IsMember(leader, old) && !IsMember(leader, replacement))
         {
             await error.WriteLineAsync($"raftctl member replace: {old} is not a member (voters {MembershipClient.Voters(leader)})");
-            return 1;
+            return ExitCodes.Refused;
         }
 
         var steps = new (string Name, MembershipChangeKind Kind, string Node, Func<MembershipView, bool> Done)[]
@@ -239,7 +239,7 @@ public static class MemberCommand
         }
 
         await output.WriteLineAsync($"raftctl: replaced {old} by {replacement}");
-        return 0;
+        return ExitCodes.Done;
     }
 
     private static int Report(ChangeOutcome outcome, string what, TextWriter output, TextWriter error)
@@ -247,10 +247,10 @@ public static class MemberCommand
         if (outcome.Result == ChangeResult.Done)
         {
             output.WriteLine($"raftctl: {what}: {outcome.Message}");
-            return 0;
+            return ExitCodes.Done;
         }
 
         error.WriteLine($"raftctl: {what}: {outcome.Message}");
-        return outcome.Result == ChangeResult.TimedOut ? 3 : 1;
+        return outcome.Result == ChangeResult.TimedOut ? ExitCodes.Unavailable : ExitCodes.Refused;
     }
 }

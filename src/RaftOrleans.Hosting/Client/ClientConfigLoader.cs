@@ -27,6 +27,7 @@ public static class ClientConfigLoader
             using var document = JsonDocument.Parse(File.ReadAllText(path),
                 new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             var root = document.RootElement;
+            RejectUnknownKeys(root, path, "", TopLevelKeys);
             var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             return new ClusterEndpoints
             {
@@ -41,6 +42,27 @@ public static class ClientConfigLoader
         catch (JsonException e)
         {
             throw new ConfigException(path, $"not valid JSON (line {e.LineNumber + 1})");
+        }
+    }
+
+    private static readonly string[] TopLevelKeys = ["clusterId", "serviceId", "clustering", "nodes", "connectTimeoutMs", "responseTimeoutMs"];
+    private static readonly string[] ClusteringKeys = ["kind", "connectionString"];
+
+    /// <summary>A misspelt key would otherwise be ignored in silence and its default used (a typo in
+    /// "responseTimeoutMs" would leave the 2 s default); as in the node files, keys starting with "_" are comments.</summary>
+    private static void RejectUnknownKeys(JsonElement element, string path, string prefix, string[] known)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new ConfigException(prefix.Length == 0 ? path : $"{path}: {prefix.TrimEnd('.')}", "must be a JSON object");
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!property.Name.StartsWith('_') && !known.Contains(property.Name))
+            {
+                throw new ConfigException($"{path}: {prefix}{property.Name}", $"unknown key (known: {string.Join(", ", known.Select(key => prefix + key))})");
+            }
         }
     }
 
@@ -78,6 +100,7 @@ public static class ClientConfigLoader
             return null;
         }
 
+        RejectUnknownKeys(clustering, path, "clustering.", ClusteringKeys);
         var kindText = String(clustering, path, "kind") ?? "sqlite";
         if (!DatabaseKinds.TryParse(kindText, out var kind))
         {

@@ -72,7 +72,7 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void TimeLimitExitsFour()
+    public void TimeLimitExitsThreeUndecided()
     {
         var history = new HistoryBuilder();
         for (var process = 0; process < 22; process++)
@@ -83,7 +83,7 @@ public sealed class CheckCommandTests : IDisposable
 
         var (exit, output, _) = Run(Write(history), "--time-limit", "100ms");
 
-        Assert.Equal(4, exit);
+        Assert.Equal(3, exit);
         Assert.StartsWith("unknown", output);
     }
 
