@@ -49,7 +49,7 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
 
     /// <summary>
     /// Starts again every node the demo believes is running whose silo was declared dead by Orleans'
-    /// membership. With the fast failure detection the silos use (a missed probe costs 1 s), a silo starved of
+    /// membership. With the fast failure detection the silos use (three missed probes of 2 s), a silo starved of
     /// CPU is voted dead, and stops itself; on a busy machine this happens to a silo that is just starting.
     /// Its exit can take long (its gateway already refuses connections), so it is killed rather than waited
     /// for. That is no step of a scenario: the node restarts from its storage, as a crashed node would.
@@ -237,11 +237,12 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
 
     /// <summary>The committed log of <paramref name="node"/> from <paramref name="fromIndex"/>, as (index, term).
     /// A node that cannot be read (restarting, declared dead, an answer the client could not decode) is asked
-    /// again a few times; after that the log is reported empty, so the step fails with what was seen instead
-    /// of the demo stopping.</summary>
-    public async Task<IReadOnlyList<(long Index, long Term)>> LogTermsAsync(string node, long fromIndex, int count)
+    /// again until <paramref name="limit"/>; after that the log is reported empty, so the step fails with what
+    /// was seen instead of the demo stopping. (Three attempts a second apart were too few on a loaded machine:
+    /// a node restarted there answers Orleans calls only some seconds after its silo is up.)</summary>
+    public async Task<IReadOnlyList<(long Index, long Term)>> LogTermsAsync(string node, long fromIndex, int count, TimeSpan limit)
     {
-        const int attempts = 3;
+        var clock = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -253,9 +254,10 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
             {
-                output.WriteLine($"--> could not read {node}'s log ({e.GetType().Name}: {e.Message})" +
-                                 (attempt < attempts ? "; asking again" : "; counting it as empty"));
-                if (attempt == attempts) return [];
+                var last = clock.Elapsed >= limit;
+                output.WriteLine($"--> could not read {node}'s log, attempt {attempt} ({e.GetType().Name}: {e.Message})" +
+                                 (last ? $"; counting it as empty after {clock.Elapsed.TotalSeconds:0} s" : "; asking again"));
+                if (last) return [];
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
             }
         }

@@ -14,7 +14,11 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
     // starved, start again and catch up, and three steps of one run failed at 30 s.
     private static readonly TimeSpan ElectionLimit = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(5);
+    // Commands to a leader that has a majority: they commit as soon as it can; on a loaded machine that waits
+    // for restarted silos to warm up and for Orleans to declare killed ones dead (5 s was too short there).
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(20);
+    // Reading a node's log just after it restarted: it answers only once its silo is up and warm.
+    private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(30);
     // Commands that cannot commit: how long to wait before calling their outcome unknown.
     private static readonly TimeSpan StrandLimit = TimeSpan.FromSeconds(2);
     private readonly List<DemoStep> _steps = new();
@@ -143,12 +147,12 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
                 $"nothing to replace: {leader.Node} held no uncommitted entry (commit {before.CommitIndex}, last {before.LastLogIndex})", false);
             return;
         }
-        var reference = await cluster.LogTermsAsync(fresh.Node, from, count);
+        var reference = await cluster.LogTermsAsync(fresh.Node, from, count, ReadLimit);
         var replaced = true;
         var observed = new List<string>();
         foreach (var node in returning)
         {
-            var terms = await cluster.LogTermsAsync(node, from, count);
+            var terms = await cluster.LogTermsAsync(node, from, count, ReadLimit);
             replaced &= caughtUp && terms.SequenceEqual(reference) && terms.All(t => t.Term > before.Term);
             observed.Add($"{node}: terms {string.Join(",", terms.Select(t => t.Term))} at {from}..{from + count - 1}");
         }
@@ -187,7 +191,7 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         {
             var from = stranded.CommitIndex + 1;
             var count = (int)(stranded.LastLogIndex - stranded.CommitIndex);
-            var terms = await cluster.LogTermsAsync(old.Node, from, count);
+            var terms = await cluster.LogTermsAsync(old.Node, from, count, ReadLimit);
             replaced = terms.All(t => t.Term > stranded.Term);
             observed += $"; entries {from}..{from + count - 1} now of terms {string.Join(",", terms.Select(t => t.Term))}";
         }
