@@ -133,7 +133,7 @@ public sealed partial class FailoverTests(ThreeNodeSqliteCluster cluster) : ICla
         var output = new StringWriter();
         var error = new StringWriter();
         var clock = Stopwatch.StartNew();
-        var exitCode = await StatusCommand.RunAsync(["--json", "--cluster-dir", cluster.Directory], output, error);
+        var exitCode = await StatusCommand.RunAsync(["-w", "json", "--cluster-dir", cluster.Directory], output, error);
         clock.Stop();
         Assert.True(exitCode == 0, $"raftctl status failed ({exitCode}): {error}");
         return (clock.Elapsed, JsonDocument.Parse(output.ToString()).RootElement);

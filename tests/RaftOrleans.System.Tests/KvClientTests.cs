@@ -53,7 +53,7 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster, ITestOutputHelper 
 
         var badFormat = await RunAsync("get", "greeting", "-w", "yaml");
         Assert.Equal(2, badFormat.ExitCode);
-        Assert.Contains("simple and json", badFormat.Error);
+        Assert.Contains("simple or json", badFormat.Error);
     }
 
     [Fact]

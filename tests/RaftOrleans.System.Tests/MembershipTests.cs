@@ -1,3 +1,4 @@
+using System.Text.Json;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.Cli.Membership;
@@ -36,6 +37,14 @@ public sealed class GrowShrinkTests(GrowShrinkCluster cluster) : IClassFixture<G
                 await MembershipRun.MemberAsync(cluster, "add", node);
             }
             Assert.Equal(["n1", "n2", "n3", "n4", "n5"], await MembershipRun.VotersAsync(cluster));
+            using (var listed = JsonDocument.Parse(await MembershipRun.MemberAsync(cluster, "list", "-w", "json")))
+            {
+                var members = listed.RootElement.GetProperty("members").EnumerateArray().ToArray();
+                Assert.Equal(["n1", "n2", "n3", "n4", "n5"], members.Select(m => m.GetProperty("name").GetString()!).Order().ToArray());
+                Assert.All(members, m => Assert.False(m.GetProperty("isLearner").GetBoolean()));
+                Assert.Single(members, m => m.GetProperty("isLeader").GetBoolean()
+                                            && m.GetProperty("name").GetString() == listed.RootElement.GetProperty("header").GetProperty("leader").GetString());
+            }
             // The load started knowing n1..n3 only; with the leader on a node added since, its writes go on
             // only if it follows the cluster as it grew. Only a leader appends, so n5's commit index moving
             // while it leads is the load's writes reaching n5.

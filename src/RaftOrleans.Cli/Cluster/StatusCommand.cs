@@ -3,15 +3,15 @@ using RaftOrleans.Hosting.Configuration;
 
 namespace RaftOrleans.Cli.Cluster;
 
-/// <summary>`raftctl status [--json] [--timeout-ms N] [--watch [--interval 500ms]] [--cluster-dir DIR | --client-config FILE]`:
+/// <summary>`raftctl status [-w table|json] [--timeout-ms N] [--watch [--interval 500ms]] [--cluster-dir DIR | --client-config FILE]`:
 /// one row per node. A dead or frozen node shows as unreachable after the per-node limit (default 1.5 s); the
 /// command never hangs. Exit code 0 when at least one node answered, 3 when none did (or no cluster was found),
 /// 2 on a bad command line or client config; --watch redraws the table until Ctrl-C (<see cref="StatusWatch"/>) and exits 0.</summary>
 public static class StatusCommand
 {
-    public const string Usage = "usage: raftctl status [--json | --watch [--interval 500ms]] [--timeout-ms N] [--cluster-dir DIR | --client-config silo-config/client.json]";
+    public const string Usage = "usage: raftctl status [-w table|json | --watch [--interval 500ms]] [--timeout-ms N] [--cluster-dir DIR | --client-config silo-config/client.json]   (--json is -w json)";
 
-    private static readonly HashSet<string> ValueOptions = ["--timeout-ms", "--cluster-dir", "--client-config", "--interval"];
+    private static readonly HashSet<string> ValueOptions = ["--timeout-ms", "--cluster-dir", "--client-config", "--interval", .. WriteOut.Options];
     private static readonly HashSet<string> Flags = ["--json", "--watch"];
 
     /// <param name="args">The words after `status`.</param>
@@ -28,11 +28,13 @@ public static class StatusCommand
                 throw new UsageException($"unexpected '{arguments.Positional[0]}'");
             }
 
+            // --json was this command's spelling before -w (as etcdctl's) came to every command with formats.
+            var json = arguments.Has("--json") || WriteOut.Parse(arguments, "status", "table", "json") == "json";
             var timeout = TimeSpan.FromMilliseconds(arguments.Int("--timeout-ms", (int)NodeStatusReader.DefaultTimeout.TotalMilliseconds, 1, 600_000));
             var cluster = ClusterTarget.Resolve(arguments.Value("--cluster-dir"), arguments.Value("--client-config"));
             if (arguments.Has("--watch"))
             {
-                return await WatchAsync(arguments, cluster, timeout, output);
+                return await WatchAsync(arguments, json, cluster, timeout, output);
             }
 
             if (arguments.Value("--interval") is not null)
@@ -41,7 +43,7 @@ public static class StatusCommand
             }
 
             var rows = await NodeStatusReader.ReadAsync(cluster, timeout);
-            if (arguments.Has("--json"))
+            if (json)
             {
                 StatusTable.WriteJson(output, rows);
             }
@@ -71,11 +73,11 @@ public static class StatusCommand
         }
     }
 
-    private static async Task<int> WatchAsync(CommandArguments arguments, ClusterEndpoints cluster, TimeSpan timeout, TextWriter output)
+    private static async Task<int> WatchAsync(CommandArguments arguments, bool json, ClusterEndpoints cluster, TimeSpan timeout, TextWriter output)
     {
-        if (arguments.Has("--json"))
+        if (json)
         {
-            throw new UsageException("--watch draws the table; --json reads once");
+            throw new UsageException("--watch draws the table; -w json reads once");
         }
 
         var intervalText = arguments.Value("--interval") ?? "500ms";

@@ -9,7 +9,7 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
     bool Json = false)
 {
     /// <summary>-w/--write-out, as etcdctl: "simple" (the default: the value, or key TAB value per line) or "json".</summary>
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string> { "-w", "--write-out" };
+    public static readonly IReadOnlySet<string> ValueOptions = WriteOut.Options;
 
     public static readonly IReadOnlySet<string> Verbs = new HashSet<string> { "put", "get", "del", "cas", "list", "leader" };
 
@@ -49,11 +49,7 @@ public sealed record KvRequest(string Verb, string Key, string? Value, string? E
         {
             throw new UsageException($"--limit applies to list, not {verb}");
         }
-        var format = arguments.Value("--write-out") ?? arguments.Value("-w");
-        if (format is not (null or "simple" or "json"))
-        {
-            throw new UsageException($"-w {format}: the output formats are simple and json");
-        }
+        var format = WriteOut.Parse(arguments, verb, "simple", "json");
         if (format == "json" && verb is not ("put" or "get" or "list"))
         {
             throw new UsageException($"-w json applies to put, get and list, not {verb}");

@@ -14,7 +14,7 @@ namespace RaftOrleans.Cli.Membership;
 public static class MemberCommand
 {
     public const string Usage = """
-        usage: raftctl member list
+        usage: raftctl member list [-w table|json]
                raftctl member add NODE [--learner] [--catch-up-seconds S]
                raftctl member promote NODE [--catch-up-seconds S]
                raftctl member remove NODE
@@ -24,7 +24,7 @@ public static class MemberCommand
         (`raftctl cluster add NODE`); add without --learner waits up to S seconds (default 60) for the learner to catch up, then promotes it
         """;
 
-    private static readonly HashSet<string> ValueOptions = ["--cluster-dir", "--client-config", "--timeout-ms", "--catch-up-seconds"];
+    private static readonly HashSet<string> ValueOptions = ["--cluster-dir", "--client-config", "--timeout-ms", "--catch-up-seconds", .. WriteOut.Options];
     private static readonly HashSet<string> Flags = ["--learner"];
 
     public static int Run(string verb, string[] args, TextWriter output, TextWriter error) =>
@@ -36,6 +36,7 @@ public static class MemberCommand
         CommandArguments arguments;
         string action;
         IReadOnlyList<string> nodes;
+        bool json;
         try
         {
             arguments = new CommandArguments(args, ValueOptions, Flags);
@@ -49,6 +50,12 @@ public static class MemberCommand
             if (arguments.Has("--learner") && action != "add")
             {
                 throw new UsageException("--learner goes with member add");
+            }
+
+            json = WriteOut.Parse(arguments, $"member {action}", "table", "json") == "json";
+            if (json && action != "list")
+            {
+                throw new UsageException("-w json goes with member list");
             }
         }
         catch (UsageException e)
@@ -87,7 +94,7 @@ public static class MemberCommand
             {
                 return action switch
                 {
-                    "list" => await ListAsync(client, limit, output, error, whole.Token),
+                    "list" => await ListAsync(client, limit, json, output, error, whole.Token),
                     "move-leader" => Report(await client.MoveLeaderAsync(nodes[0], limit, whole.Token), $"move-leader {nodes[0]}", output, error),
                     "replace" => await ReplaceAsync(client, nodes[0], nodes[1], limit, catchUp, output, error, whole.Token),
                     _ => await ChangeAsync(client, action, nodes[0], arguments.Has("--learner"), limit, catchUp, output, error, whole.Token),
@@ -117,7 +124,7 @@ public static class MemberCommand
         return (action, positional.Skip(1).ToArray());
     }
 
-    private static async Task<int> ListAsync(MembershipClient client, TimeSpan limit, TextWriter output, TextWriter error,
+    private static async Task<int> ListAsync(MembershipClient client, TimeSpan limit, bool json, TextWriter output, TextWriter error,
         CancellationToken cancellationToken)
     {
         // Asked again until a leader answers (the first connects to a busy silo, or an election, can take
@@ -138,6 +145,13 @@ public static class MemberCommand
         }
 
         var answered = views.Where(v => v.View is not null).Select(v => v.Node).ToHashSet();
+        var outsiders = views.Where(v => v.View is not null && leader.Members.All(m => m.Node != v.Node)).Select(v => v.Node).ToArray();
+        if (json)
+        {
+            await output.WriteLineAsync(MemberListJson(leader, answered, views.Select(v => v.Node).ToHashSet(), outsiders));
+            return ExitCodes.Done;
+        }
+
         var table = new List<string[]> { new[] { "NODE", "ROLE", "MATCH", "LAG", "REACHABLE" } };
         foreach (var member in leader.Members)
         {
@@ -156,7 +170,6 @@ public static class MemberCommand
 
         await output.WriteLineAsync($"leader {leader.Node}, term {leader.Term}, last index {leader.LastLogIndex}, commit {leader.CommitIndex}" +
             (leader.ChangePending ? ", a configuration change is not committed yet" : ""));
-        var outsiders = views.Where(v => v.View is not null && leader.Members.All(m => m.Node != v.Node)).Select(v => v.Node).ToArray();
         if (outsiders.Length > 0)
         {
             await output.WriteLineAsync($"running but not members: {string.Join(", ", outsiders)}");
@@ -164,6 +177,25 @@ public static class MemberCommand
 
         return ExitCodes.Done;
     }
+
+    /// <summary>`member list -w json`: etcdctl's names where it has one (name, isLearner, raft_term), the
+    /// leader's view of each member's replication beside them. reachable is null for a member the client
+    /// config does not list.</summary>
+    private static string MemberListJson(MembershipView leader, IReadOnlySet<string> answered, IReadOnlySet<string> listed, IReadOnlyList<string> outsiders) =>
+        global::System.Text.Json.JsonSerializer.Serialize(new
+        {
+            header = new { leader = leader.Node, raft_term = leader.Term, last_index = leader.LastLogIndex, commit_index = leader.CommitIndex, change_pending = leader.ChangePending },
+            members = leader.Members.Select(member => new
+            {
+                name = member.Node,
+                isLearner = !member.Voter,
+                isLeader = member.Node == leader.Node,
+                matchIndex = member.MatchIndex,
+                lag = leader.LastLogIndex - member.MatchIndex,
+                reachable = listed.Contains(member.Node) ? answered.Contains(member.Node) : (bool?)null,
+            }),
+            runningButNotMembers = outsiders,
+        });
 
     private static async Task<int> ChangeAsync(MembershipClient client, string action, string node, bool learnerOnly, TimeSpan limit,
         TimeSpan catchUp, TextWriter output, TextWriter error, CancellationToken cancellationToken)

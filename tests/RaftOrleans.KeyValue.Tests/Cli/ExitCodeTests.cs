@@ -32,6 +32,8 @@ public sealed class ExitCodeTests : IDisposable
         new[] { "get" },
         new[] { "cas", "k", "v" },
         new[] { "get", "k", "-w", "yaml" },
+        new[] { "status", "-w", "simple" },
+        new[] { "member", "add", "n4", "-w", "json" },
         new[] { "load", "--clients", "0" },
         new[] { "check" },
         new[] { "cluster", "frob" },
