@@ -24,6 +24,10 @@ public sealed record UpOptions
 
     /// <summary>The nodes to start now (null: all); the others are prepared and started later with Start.</summary>
     public IReadOnlyList<string>? StartOnly { get; init; }
+
+    /// <summary>Silo command-line overrides for every node of this cluster, on top of silo-config/nX.json
+    /// (e.g. ["--election-ticks"] = "40"); only options the silo knows (ConfigKeys.Overrides).</summary>
+    public IReadOnlyDictionary<string, string> SiloOverrides { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Starts, signals and stops the silo processes of one local cluster, whose files (state, data,
@@ -59,6 +63,11 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         if (options.BasePort is < 1024 or > 65000)
         {
             throw new LauncherException($"--base-port {options.BasePort}: choose a port between 1024 and 65000");
+        }
+
+        if (options.SiloOverrides.Keys.FirstOrDefault(option => !ConfigKeys.Overrides.ContainsKey(option)) is { } unknown)
+        {
+            throw new LauncherException($"{unknown}: not a silo option (known: {string.Join(", ", ConfigKeys.Overrides.Keys.Order())})");
         }
 
         var previous = ClusterState.TryLoad(ClusterDirectory);
@@ -370,6 +379,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             LogDirectory = Path.Combine(ClusterDirectory, "logs"),
             SiloDll = previous?.SiloDll ?? "",
             Voters = names,
+            SiloOverrides = options.SiloOverrides,
             Nodes = names.Select((name, i) => new NodeState
             {
                 Node = name,

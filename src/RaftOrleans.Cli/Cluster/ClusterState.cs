@@ -23,6 +23,9 @@ public sealed record ClusterState
     public required IReadOnlyList<string> Voters { get; init; }
     public required List<NodeState> Nodes { get; init; }
 
+    /// <summary>Silo options every node of this cluster starts with (see <see cref="UpOptions.SiloOverrides"/>).</summary>
+    public IReadOnlyDictionary<string, string> SiloOverrides { get; init; } = new Dictionary<string, string>();
+
     public const string FileName = "cluster.json";
 
     private static readonly JsonSerializerOptions Json = new()

@@ -71,6 +71,11 @@ public static class SiloProcess
             arguments.AddRange(["--metrics-port", node.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
+        foreach (var (option, value) in cluster.SiloOverrides)
+        {
+            arguments.AddRange([option, value]);
+        }
+
         return arguments;
     }
 

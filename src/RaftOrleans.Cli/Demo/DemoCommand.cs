@@ -10,6 +10,15 @@ public static class DemoCommand
     public const string Usage = "raftctl demo [--keep] [--base-port P]";
     public const int DefaultBasePort = 11300;
 
+    /// <summary>The demo's election timeout. Several steps expect the leader to stay (nodes join, a follower is
+    /// isolated and healed, restarted nodes catch up); Raft promises that only while heartbeats arrive within
+    /// the election timeout. With the 300 ms of silo-config, a machine loaded by a 16-client benchmark delayed
+    /// heartbeats past it and leaders changed in those steps; 1 s (etcd's default) leaves room.</summary>
+    public const int ElectionTicks = 40;
+
+    public static readonly IReadOnlyDictionary<string, string> SiloOverrides =
+        new Dictionary<string, string> { ["--election-ticks"] = ElectionTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var options = new CommandArguments(args, new HashSet<string> { "--base-port" }, new HashSet<string> { "--keep" });
@@ -23,7 +32,8 @@ public static class DemoCommand
         try
         {
             output.WriteLine("raftctl demo: a fresh five-node cluster on SQLite; every step is checked against what Raft requires");
-            launcher.Up(new UpOptions { Nodes = 5, Fresh = true, BasePort = basePort, StartOnly = ["n1"] });
+            output.WriteLine($"raftctl demo: election timeout {ElectionTicks} ticks of 25 ms (etcd's default of 1 s; silo-config has 12), so that late heartbeats on a busy machine do not move a leader a step expects to stay");
+            launcher.Up(new UpOptions { Nodes = 5, Fresh = true, BasePort = basePort, StartOnly = ["n1"], SiloOverrides = SiloOverrides });
             var cluster = new DemoCluster(launcher, output, cancellation.Token);
             var scenarios = new DemoScenarios(cluster, output);
             RunAll(scenarios).GetAwaiter().GetResult();

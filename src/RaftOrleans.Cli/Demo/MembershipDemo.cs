@@ -26,7 +26,7 @@ public sealed class MembershipDemo(ClusterLauncher launcher, TextWriter output, 
         output.WriteLine();
         output.WriteLine($"=== {Scenario}");
         Narrate("a fresh cluster of one node: n1 alone is a majority of one");
-        launcher.Up(new UpOptions { Nodes = 1, Fresh = true, BasePort = basePort });
+        launcher.Up(new UpOptions { Nodes = 1, Fresh = true, BasePort = basePort, SiloOverrides = DemoCommand.SiloOverrides });
         var alone = await LeaderAsync();
         if (!await CheckAsync("start n1 alone", "n1 leads", alone is null ? "no leader" : $"{alone.Node} leads in term {alone.Term}", alone?.Node == "n1"))
             return;
