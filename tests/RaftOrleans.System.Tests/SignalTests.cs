@@ -188,7 +188,13 @@ public sealed class SignalTests : IDisposable
 
         public static RaftctlProcess Start(string[] arguments)
         {
-            var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+            // Through `env --default-signal=INT`, which execs dotnet in the same process: a test run started in
+            // the background of a script inherits SIGINT ignored (as shells do for background jobs), the ignored
+            // disposition survives exec, and .NET then leaves SIGINT ignored, so raftctl would never see the
+            // Ctrl-C this test sends. The signal's default is restored first, as on a terminal.
+            var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(DotnetHost.Path);
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "raftctl.dll"));
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
             start.Environment["RAFTORLEANS_ROOT"] = RepositoryRoot.Find();
