@@ -125,6 +125,68 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster, ITestOutputHelper 
         }
     }
 
+    /// <summary>raftctl packed with `dotnet pack` installs as a .NET tool and, run from a folder outside the
+    /// checkout, works against a cluster named by --cluster-dir; with no cluster named it says how to name one.</summary>
+    [Fact]
+    public async Task Raftctl_installed_as_a_dotnet_tool_works_outside_the_checkout()
+    {
+        await cluster.EnsureHealthyAsync();
+        var work = Directory.CreateTempSubdirectory("raftctl-tool-").FullName;
+        try
+        {
+            var project = Path.Combine(RepositoryRoot.Find(), "src", "RaftOrleans.Cli", "RaftOrleans.Cli.csproj");
+            var packages = Path.Combine(work, "packages");
+            var tools = Path.Combine(work, "tools");
+            await AssertExitsAsync(0, await ProcessAsync(work, DotnetHost.Path, "pack", project, "-c", "Release", "--no-build", "-o", packages));
+            await AssertExitsAsync(0, await ProcessAsync(work, DotnetHost.Path, "tool", "install", "--tool-path", tools, "--add-source", packages, "RaftOrleans.Raftctl"));
+            var raftctl = Path.Combine(tools, "raftctl");
+
+            await AssertExitsAsync(0, await ProcessAsync(work, raftctl, ["put", "tool-key", "tool-value", "--command-timeout", "60s", .. ClusterOption]));
+            var get = await ProcessAsync(work, raftctl, ["get", "tool-key", "--command-timeout", "60s", .. ClusterOption]);
+            await AssertExitsAsync(0, get);
+            Assert.Equal("tool-value", get.Output.Trim());
+
+            var nowhere = await ProcessAsync(work, raftctl, "status");
+            await AssertExitsAsync(2, nowhere);
+            Assert.Contains("--client-config", nowhere.Error);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static Task AssertExitsAsync(int expected, (int ExitCode, string Output, string Error) run)
+    {
+        Assert.True(run.ExitCode == expected, $"exit {run.ExitCode}, expected {expected}: {run.Error}\n{run.Output}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a program in <paramref name="folder"/> without RAFTORLEANS_ROOT (so nothing points it at the
+    /// checkout), killed after 3 minutes.</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> ProcessAsync(string folder, string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment.Remove("RAFTORLEANS_ROOT");
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within 3 minutes");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
     [Fact]
     public async Task Load_while_the_leader_is_killed_stays_linearizable()
     {
