@@ -86,7 +86,7 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
     }
 
     /// <summary>Whether the silo's log, since the launcher's last start line, says membership declared it dead.</summary>
-    private static bool DeclaredDeadSinceStart(string logFile)
+    internal static bool DeclaredDeadSinceStart(string logFile)
     {
         if (!File.Exists(logFile)) return false;
         using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
