@@ -95,7 +95,12 @@ public static class SiloProcess
 
         try
         {
-            var arguments = File.ReadAllText(cmdline).Split('\0');
+            var text = File.ReadAllText(cmdline);
+            // Empty while the kernel swaps the process's image: a silo starts as setsid, execs sh, which execs
+            // dotnet. Taking that window for "not running" once started a second silo of the same node on a
+            // loaded machine (LauncherTests). A process that exited reads empty too; IsAlive tells the two apart.
+            if (text.Length == 0) return PosixSignals.IsAlive(node.Pid);
+            var arguments = text.Split('\0');
             return arguments.Contains(cluster.SiloDll) && arguments.Contains(cluster.DataDirectory)
                 && arguments.Any(argument => argument.EndsWith($"{node.Node}.json", StringComparison.Ordinal));
         }
