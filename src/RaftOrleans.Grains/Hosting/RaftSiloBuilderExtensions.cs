@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using RaftOrleans.Grains.Faults;
@@ -52,20 +53,12 @@ public static class RaftSiloBuilderExtensions
 
         builder.AddPlacementDirector<RaftNodePlacementStrategy, RaftNodePlacementDirector>();
         // Orleans' default directory is eventually consistent: when a silo dies, every activation whose
-        // directory entry that silo held is deactivated ("DirectoryFailure"). For Raft that meant killing
-        // one silo restarted the node grains of healthy silos, the leader's among them, mid-failover. The
-        // strongly consistent directory instead recovers a dead silo's entries from the live activations.
-        // (Experimental in Orleans 10, hence the suppressed diagnostic; it is used for the node grains only.)
-#pragma warning disable ORLEANSEXP003
-        builder.AddDistributedGrainDirectory(NodeDirectoryName);
-#pragma warning restore ORLEANSEXP003
-        // That directory also holds back a crashed silo's grains for a "range lease" (20 s by default) in
-        // case the silo is only declared dead, not gone: a killed node restarted at once could not activate
-        // for those 20 s. A node needs no such guard: it lives only on the Active silo of its name, and a
-        // stale activation on a silo wrongly declared dead cannot persist anything past the storage ETag,
-        // nor go on acknowledging without writing: a new activation claims the node row and waits one
-        // lease, and the old one stops within that lease (RaftNodeGrain.Fence.cs).
-        builder.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.Zero);
+        // directory entry that silo held is deactivated ("DirectoryFailure"), so killing one silo restarted the
+        // node grains of healthy silos, the leader's among them, mid-failover. Its strongly consistent directory
+        // kept them, but made a lookup of a live node wait for the dead silo's range to be recovered. A pinned
+        // grain's place follows from its name, so its directory answers from membership (PinnedGrainDirectory).
+        builder.AddGrainDirectory(NodeDirectoryName,
+            (sp, _) => new PinnedGrainDirectory(sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>()));
         services.AddSingleton<RaftNodeActivator>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RaftNodeActivator>());
         AddNetworkFaults(builder);

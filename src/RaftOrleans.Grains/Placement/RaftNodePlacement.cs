@@ -26,15 +26,9 @@ internal sealed class RaftNodePlacementDirector(IClusterMembershipService member
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var nodeId = target.GrainIdentity.Key.ToString()!;
-        var members = membership.CurrentSnapshot.Members;
-        SiloAddress? chosen = null;
-        foreach (var silo in context.GetCompatibleSilos(target))
-        {
-            if (!members.TryGetValue(silo, out var member) || member.Status != SiloStatus.Active || member.Name != nodeId)
-                continue;
-            // A silo restarted under the same name can briefly coexist with its old generation: take the newest.
-            if (chosen is null || silo.Generation > chosen.Generation) chosen = silo;
-        }
+        var snapshot = membership.CurrentSnapshot;
+        var members = snapshot.Members;
+        var chosen = PinnedGrainDirectory.NewestActiveSiloNamed(snapshot, nodeId, context.GetCompatibleSilos(target));
         if (chosen is not null) return Task.FromResult(chosen);
 
         var seen = string.Join(", ", members.Values.Select(m => $"{m.Name}({m.Status})"));
