@@ -24,13 +24,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
 
     /// <summary>Each message with the Stopwatch timestamp it was queued at.</summary>
     private readonly Queue<(WireMessage Message, long QueuedAt)> _queue = new();
-    /// <summary>An empty delivery after this long without one keeps the peer's address in this silo's
-    /// directory cache (see <see cref="KeepAddressCached"/>); Orleans' cache keeps an entry 30 s at first.</summary>
-    public static readonly TimeSpan AddressRefreshInterval = TimeSpan.FromSeconds(5);
-
     private int _batchesInFlight;
-    /// <summary>When the last batch left (Stopwatch timestamp); 0: never.</summary>
-    private long _lastLeftAt;
     private bool _stopped;
 
     private long _droppedMessages;
@@ -53,20 +47,6 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
 
     /// <summary>Sends what is queued, as far as the batches in flight allow.</summary>
     public void Flush() => Pump();
-
-    /// <summary>Sends an empty delivery if nothing left for <see cref="AddressRefreshInterval"/>. Raft never
-    /// has a follower send to another follower, so without this a follower's silo learns where its peers
-    /// live only when it first campaigns, right after the leader died: the lookup then goes to the grain
-    /// directory, and when the part of it that holds the peer lived on the dead leader's silo the lookup
-    /// waits until Orleans declares that silo dead (a second or more), stalling the pre-vote meanwhile
-    /// (failover measured at 0.8-1.2 s in half the rounds, 0.3-0.5 s in the others). A cached address
-    /// needs no directory.</summary>
-    public void KeepAddressCached()
-    {
-        if (_stopped || _batchesInFlight >= MaxBatchesInFlight) return;
-        if (_lastLeftAt != 0 && Stopwatch.GetElapsedTime(_lastLeftAt) < AddressRefreshInterval) return;
-        Launch([], Stopwatch.GetTimestamp());
-    }
 
     public void Stop()
     {
@@ -93,7 +73,6 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
     private void Launch(WireMessage[] batch, long leaves)
     {
         _batchesInFlight++;
-        _lastLeftAt = leaves;
         _ = DeliverAsync(batch, leaves);
     }
 

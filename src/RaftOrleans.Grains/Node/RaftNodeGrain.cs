@@ -240,7 +240,6 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             _inbox.Enqueue(new Inbound(null, Stopwatch.GetTimestamp()));
         }
         RefreshNodeRowLease();
-        foreach (var peer in _peers.Values) peer.KeepAddressCached(); // a stopped node's links are stopped
         Kick();
         return Task.CompletedTask;
     }
