@@ -27,4 +27,12 @@ public static class ExitCodes
     /// <summary>For an error met while finding the cluster, before anything was sent: a client config that does
     /// not load is the caller's to fix (<see cref="Usage"/>); no cluster where one was looked for is <see cref="Unavailable"/>.</summary>
     public static int ForNoCluster(Exception e) => e is ConfigException ? Usage : Unavailable;
+
+    /// <summary>Says why no cluster could be reached, on one line after <paramref name="prefix"/> (a config error
+    /// speaks for itself; anything else is "no cluster: ..."), and returns <see cref="ForNoCluster"/>'s code.</summary>
+    public static async Task<int> ReportNoClusterAsync(TextWriter error, string prefix, Exception e)
+    {
+        await error.WriteLineAsync($"{prefix}: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
+        return ForNoCluster(e);
+    }
 }

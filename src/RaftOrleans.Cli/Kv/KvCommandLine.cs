@@ -43,8 +43,7 @@ public static class KvCommandLine
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl {verb}: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
-            return ExitCodes.ForNoCluster(e);
+            return await ExitCodes.ReportNoClusterAsync(error, $"raftctl {verb}", e);
         }
 
         await using (connection)

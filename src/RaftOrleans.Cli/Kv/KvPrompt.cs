@@ -32,8 +32,7 @@ public static class KvPrompt
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
-            return ExitCodes.ForNoCluster(e);
+            return await ExitCodes.ReportNoClusterAsync(error, "raftctl", e);
         }
 
         await using (connection)

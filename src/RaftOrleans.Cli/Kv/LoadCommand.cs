@@ -69,8 +69,7 @@ public static class LoadCommand
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl load: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
-            return ExitCodes.ForNoCluster(e);
+            return await ExitCodes.ReportNoClusterAsync(error, "raftctl load", e);
         }
 
         await using (connection)

@@ -52,11 +52,12 @@ public static class MemberCommand
                 throw new UsageException("--learner goes with member add");
             }
 
-            json = WriteOut.Parse(arguments, $"member {action}", "table", "json") == "json";
-            if (json && action != "list")
+            if (action != "list" && WriteOut.Options.Any(arguments.Has))
             {
-                throw new UsageException("-w json goes with member list");
+                throw new UsageException("-w goes with member list");
             }
+
+            json = WriteOut.Parse(arguments, $"member {action}", "table", "json") == "json";
         }
         catch (UsageException e)
         {
@@ -81,8 +82,7 @@ public static class MemberCommand
         }
         catch (Exception e) when (e is LauncherException or ConfigException)
         {
-            await error.WriteLineAsync($"raftctl {verb}: {(e is ConfigException ? "" : "no cluster: ")}{e.Message}");
-            return ExitCodes.ForNoCluster(e);
+            return await ExitCodes.ReportNoClusterAsync(error, $"raftctl {verb}", e);
         }
 
         await using (channel)
@@ -145,21 +145,23 @@ public static class MemberCommand
         }
 
         var answered = views.Where(v => v.View is not null).Select(v => v.Node).ToHashSet();
+        var listed = views.Select(v => v.Node).ToHashSet();
         var outsiders = views.Where(v => v.View is not null && leader.Members.All(m => m.Node != v.Node)).Select(v => v.Node).ToArray();
+        var rows = leader.Members.Select(member => new MemberRow(member.Node, !member.Voter, member.Node == leader.Node, member.MatchIndex,
+            leader.LastLogIndex - member.MatchIndex, listed.Contains(member.Node) ? answered.Contains(member.Node) : null)).ToList();
         if (json)
         {
-            await output.WriteLineAsync(MemberListJson(leader, answered, views.Select(v => v.Node).ToHashSet(), outsiders));
+            await output.WriteLineAsync(MemberListJson(leader, rows, outsiders));
             return ExitCodes.Done;
         }
 
         var table = new List<string[]> { new[] { "NODE", "ROLE", "MATCH", "LAG", "REACHABLE" } };
-        foreach (var member in leader.Members)
+        foreach (var row in rows)
         {
-            var role = member.Node == leader.Node ? "voter (leader)" : member.Voter ? "voter" : "learner";
-            var match = member.MatchIndex?.ToString(CultureInfo.InvariantCulture) ?? "-";
-            var lag = member.MatchIndex is { } m ? (leader.LastLogIndex - m).ToString(CultureInfo.InvariantCulture) : "-";
-            var reachable = answered.Contains(member.Node) ? "yes" : views.Any(v => v.Node == member.Node) ? "no" : "not in client config";
-            table.Add([member.Node, role, match, lag, reachable]);
+            var role = row.IsLeader ? "voter (leader)" : row.IsLearner ? "learner" : "voter";
+            var reachable = row.Reachable switch { true => "yes", false => "no", null => "not in client config" };
+            table.Add([row.Name, role, row.MatchIndex?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                row.Lag?.ToString(CultureInfo.InvariantCulture) ?? "-", reachable]);
         }
 
         var widths = Enumerable.Range(0, 5).Select(column => table.Max(row => row[column].Length)).ToArray();
@@ -178,21 +180,19 @@ public static class MemberCommand
         return ExitCodes.Done;
     }
 
+    /// <summary>One member as the leader sees it, for the table and the JSON alike. Reachable is null for a member
+    /// the client config does not list.</summary>
+    private sealed record MemberRow(string Name, bool IsLearner, bool IsLeader, long? MatchIndex, long? Lag, bool? Reachable);
+
     /// <summary>`member list -w json`: etcdctl's names where it has one (name, isLearner, raft_term), the
-    /// leader's view of each member's replication beside them. reachable is null for a member the client
-    /// config does not list.</summary>
-    private static string MemberListJson(MembershipView leader, IReadOnlySet<string> answered, IReadOnlySet<string> listed, IReadOnlyList<string> outsiders) =>
+    /// leader's view of each member's replication beside them.</summary>
+    private static string MemberListJson(MembershipView leader, IReadOnlyList<MemberRow> rows, IReadOnlyList<string> outsiders) =>
         global::System.Text.Json.JsonSerializer.Serialize(new
         {
             header = new { leader = leader.Node, raft_term = leader.Term, last_index = leader.LastLogIndex, commit_index = leader.CommitIndex, change_pending = leader.ChangePending },
-            members = leader.Members.Select(member => new
+            members = rows.Select(row => new
             {
-                name = member.Node,
-                isLearner = !member.Voter,
-                isLeader = member.Node == leader.Node,
-                matchIndex = member.MatchIndex,
-                lag = leader.LastLogIndex - member.MatchIndex,
-                reachable = listed.Contains(member.Node) ? answered.Contains(member.Node) : (bool?)null,
+                name = row.Name, isLearner = row.IsLearner, isLeader = row.IsLeader, matchIndex = row.MatchIndex, lag = row.Lag, reachable = row.Reachable,
             }),
             runningButNotMembers = outsiders,
         });

@@ -34,6 +34,7 @@ public sealed class ExitCodeTests : IDisposable
         new[] { "get", "k", "-w", "yaml" },
         new[] { "status", "-w", "simple" },
         new[] { "member", "add", "n4", "-w", "json" },
+        new[] { "member", "add", "n4", "-w", "table" },
         new[] { "load", "--clients", "0" },
         new[] { "check" },
         new[] { "cluster", "frob" },
