@@ -21,6 +21,16 @@ if [[ -z "$raft_pg_version" ]]; then
   raft_pg_version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
   pg_createcluster "$raft_pg_version" main
 fi
+# The multi-host tests run silos in network namespaces of their own (10.0.0.0/8 addresses on a bridge the test
+# makes): PostgreSQL must listen beyond loopback and let those addresses in with a password.
+raft_pg_conf="/etc/postgresql/$raft_pg_version/main"
+if [[ -d "$raft_pg_conf" ]] && ! grep -q "raftorleans-hosts" "$raft_pg_conf/pg_hba.conf"; then
+  echo "listen_addresses = '*' # raftorleans-hosts" >> "$raft_pg_conf/postgresql.conf"
+  echo "host all all 10.0.0.0/8 scram-sha-256 # raftorleans-hosts" >> "$raft_pg_conf/pg_hba.conf"
+  if pg_lsclusters --no-header | awk -v v="$raft_pg_version" '$1 == v && $2 == "main"' | grep -q online; then
+    pg_ctlcluster "$raft_pg_version" main restart
+  fi
+fi
 if ! pg_lsclusters --no-header | awk -v v="$raft_pg_version" '$1 == v && $2 == "main"' | grep -q online; then
   pg_ctlcluster "$raft_pg_version" main start
 fi

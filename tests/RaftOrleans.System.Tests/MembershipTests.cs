@@ -134,14 +134,19 @@ public sealed class MoveLeaderTests(MoveLeaderCluster cluster) : IClassFixture<M
 internal static class MembershipRun
 {
     /// <summary>Runs `raftctl load` (4 clients) while <paramref name="changes"/> run, and stops it a few seconds after.</summary>
-    public static async Task<List<HistoryEvent>> UnderLoadAsync(TestCluster cluster, Func<Task> changes, params string[] loadOptions)
+    public static Task<List<HistoryEvent>> UnderLoadAsync(TestCluster cluster, Func<Task> changes, params string[] loadOptions) =>
+        UnderLoadAsync(cluster.Directory, ["--cluster-dir", cluster.Directory], changes, loadOptions);
+
+    /// <summary>The same against any cluster <paramref name="target"/> names (--cluster-dir or --client-config);
+    /// the history file goes to <paramref name="directory"/>.</summary>
+    public static async Task<List<HistoryEvent>> UnderLoadAsync(string directory, string[] target, Func<Task> changes, params string[] loadOptions)
     {
-        var file = Path.Combine(cluster.Directory, $"history-{Guid.NewGuid():N}.jsonl");
+        var file = Path.Combine(directory, $"history-{Guid.NewGuid():N}.jsonl");
         var output = new StringWriter();
         var error = new StringWriter();
         using var stop = new CancellationTokenSource();
         var load = LoadCommand.RunAsync(["--clients", "4", "--seconds", "600", "--keys", "4", "--history", file, "--seed", "12",
-            "--cluster-dir", cluster.Directory, .. loadOptions], output, error, stop.Token);
+            .. target, .. loadOptions], output, error, stop.Token);
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
