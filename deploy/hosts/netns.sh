@@ -167,7 +167,7 @@ down() {
   for i in $(seq 1 "$nodes"); do
     [[ -f "$dir/n$i.pid" ]] || continue
     pid="$(cat "$dir/n$i.pid")"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 50); do is_running "$pid" || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$dir/n$i.pid"
   done

@@ -9,15 +9,14 @@ namespace RaftOrleans.System.Tests;
 /// test is reported as skipped, with the reason.</summary>
 public sealed class HostsFactAttribute : FactAttribute
 {
-    public HostsFactAttribute()
-    {
-        if (string.IsNullOrWhiteSpace(PostgresFactAttribute.ConnectionString))
-            Skip = "RAFT_TEST_POSTGRES is not set (bash .ci/run installs PostgreSQL and sets it)";
-        else if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-            Skip = "network namespaces need Linux and root";
-        else if (!File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/usr/bin/ip"))
-            Skip = "iproute2 (ip) is not installed";
-    }
+    public HostsFactAttribute() => Skip = WhyNot;
+
+    /// <summary>Why hosts cannot be made here, or null when they can.</summary>
+    public static string? WhyNot =>
+        string.IsNullOrWhiteSpace(PostgresFactAttribute.ConnectionString) ? "RAFT_TEST_POSTGRES is not set (bash .ci/run installs PostgreSQL and sets it)"
+        : !OperatingSystem.IsLinux() || Environment.UserName != "root" ? "network namespaces need Linux and root"
+        : !File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/usr/bin/ip") ? "iproute2 (ip) is not installed"
+        : null;
 }
 
 /// <summary>Three hosts made by deploy/hosts/netns.sh, the script a user follows: one network namespace per
@@ -35,7 +34,7 @@ public sealed class NetnsHosts : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (string.IsNullOrWhiteSpace(PostgresFactAttribute.ConnectionString) || Environment.UserName != "root") return;
+        if (HostsFactAttribute.WhyNot is not null) return; // the test skips, and says why
         try
         {
             await RunAsync("down"); // a run killed before its own cleanup left its hosts behind

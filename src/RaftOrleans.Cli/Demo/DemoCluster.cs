@@ -42,7 +42,7 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         {
             launcher.Kill(node);
         }
-        catch (LauncherException) when (!SiloProcess.IsRunning(launcher.State, launcher.State.Node(node)))
+        catch (LauncherException) when (launcher.State is var state && !SiloProcess.IsRunning(state, state.Node(node)))
         {
             output.WriteLine($"--> {node} is already down (it stopped by itself); nothing to kill");
         }

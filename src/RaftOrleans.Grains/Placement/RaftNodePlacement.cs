@@ -27,11 +27,10 @@ internal sealed class RaftNodePlacementDirector(IClusterMembershipService member
     {
         var nodeId = target.GrainIdentity.Key.ToString()!;
         var snapshot = membership.CurrentSnapshot;
-        var members = snapshot.Members;
         var chosen = PinnedGrainDirectory.NewestActiveSiloNamed(snapshot, nodeId, context.GetCompatibleSilos(target));
         if (chosen is not null) return Task.FromResult(chosen);
 
-        var seen = string.Join(", ", members.Values.Select(m => $"{m.Name}({m.Status})"));
+        var seen = string.Join(", ", snapshot.Members.Values.Select(m => $"{m.Name}({m.Status})"));
         throw new RaftNodePlacementException(
             $"Raft node '{nodeId}' may only run on the Active silo named '{nodeId}', and there is none. Silos: [{seen}]");
     }
