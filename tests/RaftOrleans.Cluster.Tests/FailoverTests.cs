@@ -41,6 +41,38 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_follower_asked_to_write_after_its_leader_died_holds_the_write_until_a_new_leader_is_known()
+    {
+        // An election timeout of 0.6-1.2 s leaves a wide window between the kill and the next leader.
+        await using var cluster = await RaftTestCluster.StartAsync(3,
+            tune: settings => settings with { TickIntervalMs = 10, ElectionTicks = 60, HeartbeatTicks = 5 });
+        await cluster.ProposeAsync(Command("before"));
+        var oldLeader = await cluster.LeaderAsync();
+        var survivors = cluster.Nodes.Where(n => n != oldLeader).ToArray();
+        await cluster.KillAsync(oldLeader);
+        // Past two heartbeats without the leader, well inside the survivors' election timeout: the follower
+        // still names the dead node as its leader.
+        await Task.Delay(250);
+        var asked = survivors[0];
+        var reply = await TransportRetry.ReachAsync(() => cluster.Node(asked).Propose(Command("during")));
+
+        // Refused at once, the client would be sent back to the dead node (or told nothing) and would have to
+        // poll; held, the answer names the leader elected meanwhile, or is the write applied by the node itself.
+        var statuses = await cluster.AgreedLeaderAsync(survivors);
+        var newLeader = statuses.Single(s => s.Role == "leader").Node;
+        if (reply.Status == ProposeStatus.Applied)
+        {
+            Assert.Equal(asked, newLeader);
+            Assert.Equal(Command("during"), reply.Result);
+        }
+        else
+        {
+            Assert.Equal(ProposeStatus.NotLeader, reply.Status);
+            Assert.Equal(newLeader, reply.LeaderHint);
+        }
+    }
+
+    [Fact]
     public async Task Killing_silos_leaves_the_nodes_on_the_other_silos_running_undisturbed()
     {
         await using var cluster = await RaftTestCluster.StartAsync(5);

@@ -106,39 +106,47 @@ public sealed partial class RaftNodeGrain
             if (message is AppendEntries && _core.Leader == message.From && _core.Term == message.Term)
                 _lastLeaderContactTimestamp = Stopwatch.GetTimestamp();
         }
-        while (_proposals.TryDequeue(out var proposal))
-        {
-            if (proposal.Completion.Task.IsCompleted) continue; // its proposer gave up waiting
-            // The leader's wall clock goes into the command here, once, so every replica applies the same
-            // time (replicas never read their own clock when applying).
-            var command = _core.Role == Role.Leader
-                ? _stateMachine.StampForProposal(proposal.Command, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
-                : proposal.Command;
-            var result = _core.Propose(command);
-            switch (result.Outcome)
-            {
-                case ProposeOutcome.Accepted:
-                    _proposalsAccepted++;
-                    _metrics.RecordSince(WriteStages.ProposeWait, proposal.ArrivedAt);
-                    proposal.Index = result.Index;
-                    proposal.Term = result.Term;
-                    // Our log was cut back below an earlier proposal's index: that one is gone for good.
-                    if (_awaitingApply.Remove(result.Index, out var displaced)) displaced.Complete(ProposeStatus.LeadershipLost);
-                    _awaitingApply[result.Index] = proposal;
-                    break;
-                case ProposeOutcome.NotLeader:
-                    _proposalsRefused++;
-                    proposal.Complete(ProposeStatus.NotLeader, leaderHint: result.LeaderHint);
-                    break;
-                default:
-                    _proposalsRefused++;
-                    proposal.Complete(ProposeStatus.Busy, leaderHint: result.LeaderHint);
-                    break;
-            }
-        }
+        // Proposals held for a leader go first: they arrived before anything queued now.
+        foreach (var held in TakeProposalsNoLongerAwaitingLeader()) Offer(held);
+        while (_proposals.TryDequeue(out var proposal)) Offer(proposal);
         NoteCommitIndex();
         RequestReadIndexes();
         FeedMembershipRequests(); // RaftNodeGrain.Membership.cs
+    }
+
+    /// <summary>Hands one client command to the core, or answers it.</summary>
+    private void Offer(PendingProposal proposal)
+    {
+        if (proposal.Completion.Task.IsCompleted) return; // its proposer gave up waiting
+        // The leader's wall clock goes into the command here, once, so every replica applies the same
+        // time (replicas never read their own clock when applying).
+        var command = _core.Role == Role.Leader
+            ? _stateMachine.StampForProposal(proposal.Command, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+            : proposal.Command;
+        var result = _core.Propose(command);
+        switch (result.Outcome)
+        {
+            case ProposeOutcome.Accepted:
+                _proposalsAccepted++;
+                _metrics.RecordSince(WriteStages.ProposeWait, proposal.ArrivedAt);
+                proposal.Index = result.Index;
+                proposal.Term = result.Term;
+                // Our log was cut back below an earlier proposal's index: that one is gone for good.
+                if (_awaitingApply.Remove(result.Index, out var displaced)) displaced.Complete(ProposeStatus.LeadershipLost);
+                _awaitingApply[result.Index] = proposal;
+                break;
+            case ProposeOutcome.NotLeader when MayHoldForLeader(proposal):
+                _proposalsAwaitingLeader.Add(proposal); // RaftNodeGrain.AwaitingLeader.cs
+                break;
+            case ProposeOutcome.NotLeader:
+                _proposalsRefused++;
+                proposal.Complete(ProposeStatus.NotLeader, leaderHint: result.LeaderHint);
+                break;
+            default:
+                _proposalsRefused++;
+                proposal.Complete(ProposeStatus.Busy, leaderHint: result.LeaderHint);
+                break;
+        }
     }
 
     /// <summary>Runs <paramref name="write"/> until the database takes it. Returns false when this

@@ -45,6 +45,9 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private readonly Queue<Inbound> _inbox = new();
     private readonly Queue<PendingProposal> _proposals = new();
     private readonly Dictionary<long, PendingProposal> _awaitingApply = new();
+    /// <summary>Proposals that reached this node while it knew no live leader, oldest first, held until one is
+    /// known (RaftNodeGrain.AwaitingLeader.cs).</summary>
+    private readonly List<PendingProposal> _proposalsAwaitingLeader = new();
     private readonly Dictionary<string, PeerSender> _peers = new(StringComparer.Ordinal);
 
     private RaftNode _core = null!;
@@ -193,7 +196,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             proposal.Complete(ProposeStatus.Unavailable);
             return await proposal.Completion.Task;
         }
-        if (_proposals.Count + _awaitingApply.Count >= _settings.MaxPendingProposals)
+        if (_proposals.Count + _proposalsAwaitingLeader.Count + _awaitingApply.Count >= _settings.MaxPendingProposals)
         {
             // Refused before it reaches the core: certainly not in the log, so the client may retry it anywhere.
             _proposalsRefused++;
@@ -253,6 +256,8 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         _ticker?.Dispose();
         foreach (var peer in _peers.Values) peer.Stop();
         while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);
+        foreach (var held in _proposalsAwaitingLeader) held.Complete(ProposeStatus.Unavailable);
+        _proposalsAwaitingLeader.Clear();
         foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
         _awaitingApply.Clear();
         FailReads(ProposeStatus.Unavailable);
