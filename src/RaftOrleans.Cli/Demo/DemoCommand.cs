@@ -32,7 +32,7 @@ public static class DemoCommand
         try
         {
             output.WriteLine("raftctl demo: a fresh five-node cluster on SQLite; every step is checked against what Raft requires");
-            output.WriteLine($"raftctl demo: election timeout {ElectionTicks} ticks of 25 ms (etcd's default of 1 s; silo-config has 12), so that late heartbeats on a busy machine do not move a leader a step expects to stay");
+            output.WriteLine($"raftctl demo: election timeout {ElectionTicks} ticks of 25 ms (etcd's default of 1 s; silo-config has 9), so that late heartbeats on a busy machine do not move a leader a step expects to stay");
             launcher.Up(new UpOptions { Nodes = 5, Fresh = true, BasePort = basePort, StartOnly = ["n1"], SiloOverrides = SiloOverrides });
             var cluster = new DemoCluster(launcher, output, cancellation.Token);
             var scenarios = new DemoScenarios(cluster, output);
