@@ -68,6 +68,8 @@ public sealed class BenchClusterTests : IDisposable
 
         Assert.Contains("median", output.ToString());
         Assert.Contains(NodeFiguresTable.CpuTitle, output.ToString());
+        // Every node answered before and after the levels, so the count is a number, not "-".
+        Assert.Matches(@"elections during the levels: \d+ \(term \d+ -> \d+, leader n\d -> n\d\)", output.ToString());
     }
 
     private List<Dictionary<string, string>> Rows(string csv)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Contracts;
@@ -78,6 +79,9 @@ public static class BenchClusterCommand
 
             BenchReport.WriteThroughputHeader(output);
             var breakdowns = new StringWriter();
+            // Terms before and after the measured levels: an election during them is a leader the load
+            // (or the machine) cost, and the issue's bar is none at 64 clients.
+            var beforeLevels = await RunObservation.StatusesAsync(channel, cancellation);
             foreach (var level in settings.ClientLevels)
             {
                 var before = settings.Breakdown ? await RunObservation.StatusesAsync(channel, cancellation) : [];
@@ -105,6 +109,11 @@ public static class BenchClusterCommand
                 BenchReport.WriteThroughputRow(output, reads);
             }
 
+            var levels = RunObservation.Of(beforeLevels, await RunObservation.StatusesAsync(channel, cancellation));
+            await output.WriteLineAsync();
+            await output.WriteLineAsync($"elections during the levels: {levels.Elections?.ToString(CultureInfo.InvariantCulture) ?? "-"} " +
+                                        $"(term {levels.TermBefore?.ToString(CultureInfo.InvariantCulture) ?? "-"} -> {levels.TermAfter?.ToString(CultureInfo.InvariantCulture) ?? "-"}, " +
+                                        $"leader {levels.LeaderBefore ?? "-"} -> {levels.LeaderAfter ?? "-"})");
             await output.WriteLineAsync();
             NodeFiguresTable.Write(output, NodeFiguresTable.CpuTitle, state.Nodes.Select(node => node.Node).ToList(), cpu);
             await output.WriteAsync(breakdowns.ToString());
