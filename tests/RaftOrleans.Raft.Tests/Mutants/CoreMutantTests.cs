@@ -21,6 +21,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
     private const string Transfer = "src/RaftOrleans.Raft/RaftNode.Transfer.cs";
     private const string Node = "src/RaftOrleans.Raft/RaftNode.cs";
     private const string ReadyFile = "src/RaftOrleans.Raft/Ready.cs";
+    private const string Reads = "src/RaftOrleans.Raft/RaftNode.Reads.cs";
 
     private static readonly Dictionary<string, SourceEdit[]> Catalogue = new()
     {
@@ -64,6 +65,12 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
         [
             new(Transfer, "        _leaseRevokedByTransfer = true;\n        _leaseStartTick = -1;\n", ""),
         ],
+        // §6.4.1: a lease, once begun, never runs out: a deposed leader that still believes it leads (cut off
+        // from the others) answers lease reads from its old state after the others elected a new leader.
+        ["lease-never-expires"] =
+        [
+            new(Reads, "LeaseNow() < _leaseStartTick + LeaseLength;", "LeaseNow() >= 0;"),
+        ],
         // Dissertation §4.1: a joining node builds its configuration from change entries on an empty
         // base, so it believes it is the only voter (safety review, defect 1).
         ["joining-node-with-a-one-node-configuration"] =
@@ -84,6 +91,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
         { "leader-counts-its-own-unwritten-entries", 1525 },
         { "vote-not-persisted", 86 },
         { "lease-kept-across-a-transfer", 690 },
+        { "lease-never-expires", 648 },
         { "joining-node-with-a-one-node-configuration", 52 },
     };
 
