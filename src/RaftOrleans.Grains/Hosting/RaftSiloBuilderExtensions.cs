@@ -43,8 +43,16 @@ public static class RaftSiloBuilderExtensions
         builder.AddAdoNetGrainStorage(StorageProviderName, options =>
         {
             options.Invariant = settings.Storage.AdoInvariant;
-            options.ConnectionString = settings.Storage.ConnectionString;
+            if (settings.Storage.Kind != RaftStorageSettings.Sqlite) options.ConnectionString = settings.Storage.ConnectionString;
         });
+        if (settings.Storage.Kind == RaftStorageSettings.Sqlite)
+        {
+            // Prepared statements that outlive a call (StatementCachingSqliteDataSource); the container owns and
+            // disposes the data source with the silo.
+            services.AddSingleton(_ => new StatementCachingSqliteDataSource(settings.Storage.ConnectionString));
+            services.AddOptions<AdoNetGrainStorageOptions>(StorageProviderName)
+                .Configure<StatementCachingSqliteDataSource>((options, dataSource) => options.DataSource = dataSource);
+        }
         // Binary rather than the default JSON: log entries are byte arrays, which JSON would inflate by
         // a third (base64) and wrap in type names. Timed, for the write-stage breakdown.
         services.AddOptions<AdoNetGrainStorageOptions>(StorageProviderName)
