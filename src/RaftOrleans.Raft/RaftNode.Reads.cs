@@ -104,18 +104,7 @@ public sealed partial class RaftNode
     }
 
     /// <summary>The highest round acknowledged by a quorum of voters (counting ourselves).</summary>
-    private long ConfirmedReadContext()
-    {
-        var acked = new List<long>();
-        foreach (var voter in Config.Voters)
-        {
-            if (voter == Id) acked.Add(long.MaxValue);
-            else if (_progress.TryGetValue(voter, out var progress)) acked.Add(progress.AckedReadContext);
-            else acked.Add(0);
-        }
-        acked.Sort();
-        return acked.Count == 0 ? 0 : acked[acked.Count - Config.Quorum];
-    }
+    private long ConfirmedReadContext() => QuorumReached(long.MaxValue, progress => progress.AckedReadContext);
 
     /// <summary>§6.4.1: followers do not elect a new leader within an election timeout of hearing from
     /// this one, so for that long (less the clock drift bound) after a quorum acknowledged a heartbeat

@@ -105,16 +105,22 @@ public sealed partial class RaftNode
         Send(new AppendEntries(Id, peer, Term, progress.Match, matchTerm, Array.Empty<LogEntry>(), _log.Committed, _readContext));
     }
 
+    /// <summary>A message from the leader of our term (rule 1, term &lt; currentTerm, was applied before we got
+    /// here): a candidate accepts it and steps down (§5.2), and everyone restarts its election timeout. Two
+    /// leaders in one term would break Election Safety, so meeting one is a bug, not a case to handle.</summary>
+    private void AcceptLeader(string leader)
+    {
+        if (Role == Role.Leader)
+            throw new InvalidOperationException($"{Id}: two leaders in term {Term} ({Id} and {leader})");
+        if (Role != Role.Follower) BecomeFollower(Term, leader);
+        Leader = leader;
+        _electionElapsedTicks = 0;
+    }
+
     /// <summary>Figure 2, AppendEntries receiver implementation.</summary>
     private void HandleAppendEntries(AppendEntries append)
     {
-        if (Role == Role.Leader)
-            throw new InvalidOperationException($"{Id}: two leaders in term {Term} ({Id} and {append.From})");
-        // Rule 1 (term < currentTerm) was applied before we got here. A candidate that hears from the
-        // leader of its own term accepts it (§5.2).
-        if (Role != Role.Follower) BecomeFollower(Term, append.From);
-        Leader = append.From;
-        _electionElapsedTicks = 0;
+        AcceptLeader(append.From);
 
         if (append.PrevLogIndex < _log.Committed)
         {
@@ -188,17 +194,8 @@ public sealed partial class RaftNode
     /// replicas of an older term's entry is unsafe).</summary>
     private bool MaybeCommit()
     {
-        var voters = Config.Voters;
-        var matches = new List<long>(voters.Count);
-        foreach (var voter in voters)
-        {
-            if (voter == Id) matches.Add(_log.StableIndex);
-            else if (_progress.TryGetValue(voter, out var progress)) matches.Add(progress.Match);
-            else matches.Add(0);
-        }
-        if (matches.Count == 0) return false;
-        matches.Sort();
-        var quorumIndex = matches[matches.Count - Config.Quorum];
+        // The leader counts itself only up to what it has made durable (§10.2.1: its write runs beside replication).
+        var quorumIndex = QuorumReached(_log.StableIndex, progress => progress.Match);
         if (quorumIndex <= _log.Committed || _log.TermAt(quorumIndex) != Term) return false;
         var firstCommitInTerm = _log.TermAt(_log.Committed) != Term;
         ReleaseUncommittedBytes(_log.Committed, quorumIndex);
@@ -206,6 +203,26 @@ public sealed partial class RaftNode
         if (firstCommitInTerm) OnFirstCommitInTerm();
         OnCommitAdvanced();
         return true;
+    }
+
+    /// <summary>The highest value that a quorum of the voters has reached: <paramref name="ownValue"/> for this
+    /// node, <paramref name="peerValue"/> of each other voter's progress (0 for a voter we track no progress for).
+    /// The one place the majority arithmetic lives: commitment (match indexes) and read rounds (acknowledged
+    /// contexts) both ask it.</summary>
+    private long QuorumReached(long ownValue, Func<Tracker.Progress, long> peerValue)
+    {
+        var voters = Config.Voters;
+        if (voters.Count == 0) return 0;
+        var reached = new long[voters.Count];
+        for (var i = 0; i < voters.Count; i++)
+        {
+            reached[i] = voters[i] == Id ? ownValue
+                : _progress.TryGetValue(voters[i], out var progress) ? peerValue(progress)
+                : 0;
+        }
+        Array.Sort(reached);
+        // Sorted ascending, the value at Count - Quorum is held by at least Quorum voters.
+        return reached[voters.Count - Config.Quorum];
     }
 
     private void ReleaseUncommittedBytes(long fromExclusive, long toInclusive)

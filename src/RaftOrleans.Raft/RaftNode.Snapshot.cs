@@ -73,11 +73,7 @@ public sealed partial class RaftNode
     /// <summary>Figure 13, InstallSnapshot receiver implementation, with chunks assembled in order.</summary>
     private void HandleInstallSnapshot(InstallSnapshot message)
     {
-        if (Role == Role.Leader)
-            throw new InvalidOperationException($"{Id}: two leaders in term {Term} ({Id} and {message.From})");
-        if (Role != Role.Follower) BecomeFollower(Term, message.From);
-        Leader = message.From;
-        _electionElapsedTicks = 0;
+        AcceptLeader(message.From);
 
         if (message.SnapshotIndex <= _log.Committed)
         {

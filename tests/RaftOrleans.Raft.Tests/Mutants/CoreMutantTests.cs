@@ -52,7 +52,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
         // §10.2.1: a leader whose own write is still in flight counts itself towards a commit.
         ["leader-counts-its-own-unwritten-entries"] =
         [
-            new(Replication, "if (voter == Id) matches.Add(_log.StableIndex);", "if (voter == Id) matches.Add(_log.LastIndex);"),
+            new(Replication, "QuorumReached(_log.StableIndex, progress => progress.Match)", "QuorumReached(_log.LastIndex, progress => progress.Match)"),
         ],
         // Figure 2: votedFor is persistent state; here it never reaches the disk.
         ["vote-not-persisted"] =
