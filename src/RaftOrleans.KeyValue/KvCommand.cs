@@ -19,8 +19,9 @@ namespace RaftOrleans.KeyValue;
 /// current value, which is linearizable because every apply happens between invocation and response.
 /// Writes with sequence 0 are at-least-once when retried: fine for a one-shot console command that
 /// reports an unknown outcome instead of retrying.</para>
-/// <para><b>Time.</b> <see cref="TimestampMs"/> is stamped by the leader when it proposes the command,
-/// never by the client nor by an applying node. The state machine's clock follows the largest timestamp
+/// <para><b>Time.</b> A command carries no time of its own: the leader's clock travels beside it in the
+/// log entry (the node's envelope) and reaches <see cref="KvStateMachine.Apply(long, long, ReadOnlyMemory{byte})"/>,
+/// never the client's nor an applying node's. The state machine's clock follows the largest leader time
 /// applied so far, moving at most <see cref="KvOptions.ClockStepLimitMs"/> per entry, so session expiry is
 /// the same on every replica and one leader with a clock far ahead cannot expire every session at once.</para>
 /// </summary>
@@ -28,21 +29,17 @@ public sealed record KvCommand(
     string ClientId,
     long Sequence,
     long LowestOutstandingSequence,
-    long TimestampMs,
     KvOperation Operation)
 {
     /// <summary>A command outside any session (sequence 0).</summary>
-    public static KvCommand Unsessioned(KvOperation operation) => new(string.Empty, 0, 0, 0, operation);
+    public static KvCommand Unsessioned(KvOperation operation) => new(string.Empty, 0, 0, operation);
 
     /// <summary>Opens the session <paramref name="clientId"/>; idempotent while the session lives.</summary>
-    public static KvCommand OpenSession(string clientId) => new(clientId, 0, 0, 0, new OpenSessionOperation());
+    public static KvCommand OpenSession(string clientId) => new(clientId, 0, 0, new OpenSessionOperation());
 
     /// <summary>A command of an open session.</summary>
     public static KvCommand InSession(string clientId, long sequence, long lowestOutstandingSequence,
-        KvOperation operation) => new(clientId, sequence, lowestOutstandingSequence, 0, operation);
-
-    /// <summary>The same command stamped with the leader's clock, as the leader proposes it.</summary>
-    public KvCommand StampedAt(long timestampMs) => this with { TimestampMs = timestampMs };
+        KvOperation operation) => new(clientId, sequence, lowestOutstandingSequence, operation);
 
     public bool HasSession => Sequence > 0;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RaftOrleans.KeyValue.Encoding;
 using RaftOrleans.KeyValue.Sessions;
 
@@ -40,28 +41,33 @@ public sealed partial class KvStateMachine
 
     public int SessionCount => _sessions.Count;
 
-    /// <summary>Applies the command entry at <paramref name="logIndex"/> (bytes from <see cref="KvCommandCodec"/>).</summary>
-    public KvResult Apply(long logIndex, byte[] command)
+    /// <summary>Applies the command entry at <paramref name="logIndex"/> (bytes from <see cref="KvCommandCodec"/>),
+    /// appended by a leader whose clock read <paramref name="leaderTimeMs"/> (0: the entry carries no time of
+    /// its own; a command of the older format then gives the timestamp it holds).</summary>
+    public KvResult Apply(long logIndex, long leaderTimeMs, ReadOnlyMemory<byte> command)
     {
         KvCommand decoded;
+        long embeddedTimestampMs;
         try
         {
-            decoded = KvCommandCodec.Decode(command);
+            if (!MemoryMarshal.TryGetArray(command, out var segment)) segment = command.ToArray();
+            decoded = KvCommandCodec.DecodeEntry(segment, out embeddedTimestampMs);
         }
         catch (KvFormatException e)
         {
             AdvanceAppliedIndex(logIndex);
             return KvResult.Error(KvStatus.InvalidCommand, Revision, e.Message);
         }
-        return Apply(logIndex, decoded);
+        return Apply(logIndex, leaderTimeMs != 0 ? leaderTimeMs : embeddedTimestampMs, decoded);
     }
 
-    /// <summary>Applies an already decoded command entry at <paramref name="logIndex"/>.</summary>
-    public KvResult Apply(long logIndex, KvCommand command)
+    /// <summary>Applies an already decoded command entry at <paramref name="logIndex"/>, at the leader's time
+    /// <paramref name="leaderTimeMs"/>.</summary>
+    public KvResult Apply(long logIndex, long leaderTimeMs, KvCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         AdvanceAppliedIndex(logIndex);
-        AdvanceClock(command.TimestampMs);
+        AdvanceClock(leaderTimeMs);
         _sessions.SweepIfDue(ClockMs);
 
         var error = KvValidation.Validate(command, _options);

@@ -32,10 +32,6 @@ public static class KvValidation
 
     private static KvValidationError? ValidateSession(KvCommand command, KvOptions options)
     {
-        if (command.TimestampMs < 0)
-        {
-            return Invalid($"timestamp {command.TimestampMs} is negative");
-        }
         if (command.Sequence < 0)
         {
             return Invalid($"sequence {command.Sequence} is negative");

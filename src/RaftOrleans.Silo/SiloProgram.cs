@@ -8,6 +8,7 @@ using RaftOrleans.Grains.Storage;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 using RaftOrleans.Silo.Observability;
+using RaftOrleans.KeyValue.Raft;
 
 namespace RaftOrleans.Silo;
 
@@ -145,7 +146,7 @@ public static class SiloProgram
             silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
             silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
             silo.AddRaftNode(RaftSettings(config));
-            silo.UseKeyValueStateMachine(); // every real silo serves the replicated key-value store
+            silo.UseStateMachine(new KvNodeStateMachineFactory()); // every real silo serves the replicated key-value store
         });
         builder.AddObservability(config); // /metrics, /healthz, /readyz and OTLP, when configured
         return builder.Build();

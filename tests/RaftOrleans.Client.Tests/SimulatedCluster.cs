@@ -93,7 +93,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
             while (ClockMs < target)
             {
                 ClockMs = Math.Min(target, ClockMs + _stateMachine.Options.ClockStepLimitMs);
-                _stateMachine.Apply(++_index, KvCommand.Unsessioned(new GetOperation("clock-tick")).StampedAt(ClockMs));
+                _stateMachine.Apply(++_index, ClockMs, KvCommand.Unsessioned(new GetOperation("clock-tick")));
             }
         }
     }
@@ -107,8 +107,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
         Serve(node, cancellationToken, () =>
         {
-            var stamped = KvCommandCodec.Encode(KvCommandCodec.Decode(command).StampedAt(ClockMs));
-            return KvResultCodec.Encode(_stateMachine.Apply(++_index, stamped));
+            return KvResultCodec.Encode(_stateMachine.Apply(++_index, ClockMs, command));
         });
 
     public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using RaftOrleans.KeyValue.Raft;
 using System.Collections.Concurrent;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
@@ -12,7 +13,7 @@ namespace RaftOrleans.Cluster.Tests;
 public sealed class KeyValueTests
 {
     private static Task<RaftTestCluster> StartKvClusterAsync() =>
-        RaftTestCluster.StartAsync(3, configure: (_, silo) => silo.UseKeyValueStateMachine());
+        RaftTestCluster.StartAsync(3, configure: (_, silo) => silo.UseStateMachine(new KvNodeStateMachineFactory()));
 
     internal static byte[] Command(KvOperation operation) => KvCommandCodec.Encode(KvCommand.Unsessioned(operation));
 

@@ -1,3 +1,4 @@
+using RaftOrleans.KeyValue.Raft;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
 using RaftOrleans.KeyValue;
@@ -12,7 +13,7 @@ public sealed class LeaseReadTests
     [Fact]
     public async Task Lease_reads_see_every_acknowledged_write_at_the_leader_at_followers_and_after_the_leadership_moves()
     {
-        await using var cluster = await RaftTestCluster.StartAsync(3, configure: (_, silo) => silo.UseKeyValueStateMachine());
+        await using var cluster = await RaftTestCluster.StartAsync(3, configure: (_, silo) => silo.UseStateMachine(new KvNodeStateMachineFactory()));
         await cluster.ProposeAsync(Command(new PutOperation("k", "first")));
         var leader = await cluster.LeaderAsync();
         foreach (var node in cluster.Nodes) Assert.Equal("first", await LeasedGetAsync(cluster, node));

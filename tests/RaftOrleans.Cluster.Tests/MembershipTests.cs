@@ -1,3 +1,4 @@
+using RaftOrleans.KeyValue.Raft;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
 using RaftOrleans.KeyValue;
@@ -171,7 +172,7 @@ public sealed class MembershipTests
     public async Task A_joiner_that_catches_up_by_snapshot_learns_the_configuration_from_it_and_keeps_it_across_a_restart()
     {
         await using var cluster = await RaftTestCluster.StartAsync(3,
-            configure: (_, silo) => silo.UseKeyValueStateMachine(),
+            configure: (_, silo) => silo.UseStateMachine(new KvNodeStateMachineFactory()),
             tune: s => s with { SnapshotThresholdEntries = 20, SnapshotTrailingEntries = 2, LogSegmentEntries = 8 });
         for (var i = 0; i < 50; i++) await cluster.ProposeAsync(KeyValueTests.Command(new PutOperation($"k{i % 7}", $"v{i}")));
         await Poll.UntilAsync(() => cluster.StatusesAsync(), s => s.Count == 3 && s.All(n => n.FirstLogIndex > 1),

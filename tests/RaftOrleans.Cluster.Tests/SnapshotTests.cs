@@ -1,3 +1,4 @@
+using RaftOrleans.KeyValue.Raft;
 using System.Collections.Concurrent;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains;
@@ -43,7 +44,7 @@ public sealed class SnapshotTests
         await using var cluster = await RaftTestCluster.StartAsync(3, storage,
             configure: (node, silo) =>
             {
-                silo.UseKeyValueStateMachine();
+                silo.UseStateMachine(new KvNodeStateMachineFactory());
                 TestGrainStorage.Install(silo, wrapper => storages.TryAdd(node, wrapper)); // the first incarnation's
             },
             tune: Tuned);
@@ -106,7 +107,7 @@ public sealed class SnapshotTests
         // n3 never takes a snapshot of its own: any snapshot it holds came from a leader.
         const string follower = "n3";
         await using var cluster = await RaftTestCluster.StartAsync(3,
-            configure: (_, silo) => silo.UseKeyValueStateMachine(),
+            configure: (_, silo) => silo.UseStateMachine(new KvNodeStateMachineFactory()),
             tune: settings => settings.NodeId == follower ? settings with { SnapshotThresholdEntries = 1_000_000 } : Tuned(settings));
         var expected = new Dictionary<string, string?>();
         var before = await WriteAsync(cluster, expected, 0, 10, cluster.Nodes);

@@ -172,8 +172,8 @@ public sealed class KvStateMachineTests
     {
         var machine = new KvStateMachine();
 
-        var garbage = machine.Apply(1, [0xFF, 0x01, 0x02]);
-        var truncated = machine.Apply(2, KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")))[..^1]);
+        var garbage = machine.Apply(1, 1_000, new byte[] { 0xFF, 0x01, 0x02 });
+        var truncated = machine.Apply(2, 1_000, KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")))[..^1]);
 
         Assert.Equal(KvStatus.InvalidCommand, garbage.Status);
         Assert.Equal(KvStatus.InvalidCommand, truncated.Status);
@@ -186,9 +186,9 @@ public sealed class KvStateMachineTests
     {
         var machine = new KvStateMachine();
         var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")));
-        machine.Apply(5, command);
+        machine.Apply(5, 1_000, command);
 
-        Assert.Throws<InvalidOperationException>(() => machine.Apply(5, command));
+        Assert.Throws<InvalidOperationException>(() => machine.Apply(5, 1_000, command));
         Assert.Throws<InvalidOperationException>(() => machine.Skip(4));
         machine.Skip(6);
         Assert.Equal(6, machine.AppliedIndex);
@@ -247,5 +247,45 @@ public sealed class KvStateMachineTests
         Assert.Equal(1_000 + 15_000, afterOne);
         Assert.Equal(1_000 + 30_000, afterTwo);
         Assert.Equal(afterTwo, store.Machine.ClockMs);
+    }
+
+    [Fact]
+    public void ACommandOfTheTimestampedFormatStillAppliesAtTheTimeItCarries()
+    {
+        // Logs written before the entry envelope hold version-1 commands with the leader's timestamp inside:
+        // OpenSession("c") at 5000 ms is version 1, opcode 6, "c", sequence 0, lowest 0, then 5000 as a varint.
+        byte[] timestamped = [KvCommandCodec.TimestampedFormatVersion, 6, 1, (byte)'c', 0, 0, 0x88, 0x27];
+        var machine = new KvStateMachine();
+
+        var opened = machine.Apply(1, leaderTimeMs: 0, timestamped);
+
+        Assert.Equal(KvStatus.Ok, opened.Status);
+        Assert.Equal(5_000, machine.ClockMs);
+        Assert.Equal(1, machine.SessionCount);
+    }
+
+    [Fact]
+    public void TheEntrysLeaderTimeIsTheTimeACurrentCommandAppliesAt()
+    {
+        var machine = new KvStateMachine();
+        var open = KvCommandCodec.Encode(KvCommand.OpenSession("c"));
+
+        machine.Apply(1, leaderTimeMs: 7_000, open);
+
+        Assert.Equal(KvCommandCodec.FormatVersion, open[0]);
+        Assert.Equal(7_000, machine.ClockMs);
+    }
+
+    [Fact]
+    public void ACommandOfAnUnknownFormatIsInvalidEverywhere()
+    {
+        var machine = new KvStateMachine();
+        var command = KvCommandCodec.Encode(KvCommand.OpenSession("c"));
+        command[0] = 9;
+
+        var result = machine.Apply(1, leaderTimeMs: 7_000, command);
+
+        Assert.Equal(KvStatus.InvalidCommand, result.Status);
+        Assert.Contains("format version 9", result.Message);
     }
 }

@@ -191,7 +191,7 @@ public sealed class SessionTests
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
 
-        var result = store.Apply(new KvCommand(Client, sequence, lowestOutstanding, 0, new PutOperation("k", "v")));
+        var result = store.Apply(new KvCommand(Client, sequence, lowestOutstanding, new PutOperation("k", "v")));
 
         Assert.Equal(KvStatus.InvalidCommand, result.Status);
         Assert.Equal(0, store.Machine.Revision);

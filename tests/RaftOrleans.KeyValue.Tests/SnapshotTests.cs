@@ -38,8 +38,8 @@ public sealed class SnapshotTests
         var a = new KvStateMachine(options);
         var b = new KvStateMachine(options);
 
-        var answersA = commands.Select((command, i) => a.Apply(i + 1, command)).ToList();
-        var answersB = commands.Select((command, i) => b.Apply(i + 1, command)).ToList();
+        var answersA = commands.Select((command, i) => a.Apply(i + 1, command.LeaderTimeMs, command.Bytes)).ToList();
+        var answersB = commands.Select((command, i) => b.Apply(i + 1, command.LeaderTimeMs, command.Bytes)).ToList();
 
         Assert.Equal(answersA, answersB);
         Assert.Equal(a.TakeSnapshot(), b.TakeSnapshot());
@@ -55,17 +55,17 @@ public sealed class SnapshotTests
         var firstHalf = new KvStateMachine(options);
         for (var i = 0; i < commands.Count; i++)
         {
-            straight.Apply(i + 1, commands[i]);
+            straight.Apply(i + 1, commands[i].LeaderTimeMs, commands[i].Bytes);
             if (i < commands.Count / 2)
             {
-                firstHalf.Apply(i + 1, commands[i]);
+                firstHalf.Apply(i + 1, commands[i].LeaderTimeMs, commands[i].Bytes);
             }
         }
 
         var resumed = KvStateMachine.Restore(firstHalf.TakeSnapshot(), options);
         for (var i = commands.Count / 2; i < commands.Count; i++)
         {
-            resumed.Apply(i + 1, commands[i]);
+            resumed.Apply(i + 1, commands[i].LeaderTimeMs, commands[i].Bytes);
         }
 
         Assert.Equal(straight.TakeSnapshot(), resumed.TakeSnapshot());
@@ -88,9 +88,9 @@ public sealed class SnapshotTests
     {
         KvCommand[] commands =
         [
-            new("c", 7, 3, 123_456, new PutOperation("k", "v")),
-            new("c", 8, 3, 1, new CasOperation("k", null, "v")),
-            new("c", 9, 3, 1, new CasOperation("k", "old", "new")),
+            new("c", 7, 3, new PutOperation("k", "v")),
+            new("c", 8, 3, new CasOperation("k", null, "v")),
+            new("c", 9, 3, new CasOperation("k", "old", "new")),
             KvCommand.Unsessioned(new ListOperation("p/", 50)),
             KvCommand.Unsessioned(new DeleteOperation("ключ")),
             KvCommand.Unsessioned(new GetOperation("k")),
@@ -110,10 +110,10 @@ public sealed class SnapshotTests
 
     /// <summary>A seeded mix of every command, sessions included, on a few keys, with a clock that
     /// advances far enough for sessions to expire and be evicted.</summary>
-    private static List<byte[]> RandomCommands(int seed, int count)
+    private static List<(long LeaderTimeMs, byte[] Bytes)> RandomCommands(int seed, int count)
     {
         var random = new Random(seed);
-        var commands = new List<byte[]>();
+        var commands = new List<(long, byte[])>();
         var nowMs = 0L;
         var sequences = new long[12];
         for (var i = 0; i < count; i++)
@@ -140,7 +140,7 @@ public sealed class SnapshotTests
                     KvCommand.InSession(clientId, sequences[client], Math.Max(1, sequences[client] - 2), operation),
                 _ => KvCommand.InSession(clientId, ++sequences[client], Math.Max(1, sequences[client] - 2), operation),
             };
-            commands.Add(KvCommandCodec.Encode(command.StampedAt(nowMs)));
+            commands.Add((nowMs, KvCommandCodec.Encode(command)));
         }
         return commands;
     }

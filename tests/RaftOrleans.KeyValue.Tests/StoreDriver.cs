@@ -13,7 +13,7 @@ internal sealed class StoreDriver(KvStateMachine machine)
     public long NowMs { get; set; } = 1_000;
 
     public KvResult Apply(KvCommand command) =>
-        Machine.Apply(Machine.AppliedIndex + 1, KvCommandCodec.Encode(command.StampedAt(NowMs)));
+        Machine.Apply(Machine.AppliedIndex + 1, NowMs, KvCommandCodec.Encode(command));
 
     public KvResult Apply(KvOperation operation) => Apply(KvCommand.Unsessioned(operation));
 

@@ -5,6 +5,8 @@ using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using RaftOrleans.Grains.Faults;
+using RaftOrleans.Grains.Node;
+using RaftOrleans.Raft.StateMachine;
 using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Grains.Placement;
@@ -19,6 +21,16 @@ public static class RaftSiloBuilderExtensions
 
     /// <summary>The grain directory that records where the node grains live (see <see cref="AddRaftNode"/>).</summary>
     public const string NodeDirectoryName = "raft-nodes";
+
+    /// <summary>Makes this silo's Raft node run the application that <paramref name="stateMachines"/> creates
+    /// (the key-value store: <c>new KvNodeStateMachineFactory()</c>) instead of whatever was registered before
+    /// (AddRaftNode's default is the recording one). Call it before or after AddRaftNode.</summary>
+    public static ISiloBuilder UseStateMachine(this ISiloBuilder builder, IRaftStateMachineFactory stateMachines)
+    {
+        ArgumentNullException.ThrowIfNull(stateMachines);
+        builder.Services.Replace(ServiceDescriptor.Singleton(stateMachines));
+        return builder;
+    }
 
     /// <summary>
     /// Makes this silo the home of Raft node <see cref="RaftNodeSettings.NodeId"/>: registers the

@@ -8,12 +8,6 @@ namespace RaftOrleans.Grains;
 // runs on the grain's scheduler.
 public sealed partial class RaftNodeGrain
 {
-    private long _proposalsAccepted;
-    private long _proposalsRefused;
-    private long _proposalsTimedOut;
-    private long _readsLinearizable;
-    private long _readsLease;
-    private long _readsStale;
     private long _electionsStarted;
     private long _lastCandidateTerm;
 

@@ -118,11 +118,9 @@ public sealed partial class RaftNodeGrain
     private void Offer(PendingProposal proposal)
     {
         if (proposal.Completion.Task.IsCompleted) return; // its proposer gave up waiting
-        // The leader's wall clock goes into the command here, once, so every replica applies the same
-        // time (replicas never read their own clock when applying).
-        var command = _core.Role == Role.Leader
-            ? _stateMachine.StampForProposal(proposal.Command, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
-            : proposal.Command;
+        // The leader's wall clock goes into the entry here, once, beside the command, so every replica
+        // applies the same time (replicas never read their own clock when applying).
+        var command = CommandEnvelope.Wrap(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), proposal.Command);
         var result = _core.Propose(command);
         switch (result.Outcome)
         {
@@ -223,7 +221,11 @@ public sealed partial class RaftNodeGrain
         {
             _appliedIndex = entry.Index;
             byte[]? result = null;
-            if (entry.Kind == EntryKind.Command) result = _stateMachine.Apply(entry.Index, entry.Data);
+            if (entry.Kind == EntryKind.Command)
+            {
+                var (leaderTimeMs, command) = CommandEnvelope.Open(entry.Data);
+                result = _stateMachine.Apply(entry.Index, leaderTimeMs, command);
+            }
             if (!_awaitingApply.Remove(entry.Index, out var proposal)) continue;
             _metrics.RecordSince(WriteStages.CommitWait, CommittedAt(entry.Index));
             if (proposal.Term == entry.Term && entry.Kind == EntryKind.Command)

@@ -19,9 +19,6 @@ public sealed partial class RaftNodeGrain
     // activation of this node from matching a new read (and handing it an older read index).
     private long _nextReadId = Random.Shared.NextInt64(1, long.MaxValue / 2);
 
-    /// <summary>The last log index applied to the state machine (commands and other entries alike).</summary>
-    private long _appliedIndex;
-
     public Task<ProposeReply> Read(byte[] query, bool allowStale)
     {
         ArgumentNullException.ThrowIfNull(query);

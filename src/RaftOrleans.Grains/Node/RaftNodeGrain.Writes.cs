@@ -20,9 +20,6 @@ public sealed partial class RaftNodeGrain
     private Task _writer = Task.CompletedTask;
     private bool _writerRunning;
 
-    /// <summary>The hard state last made durable (term and vote decide whether a Ready must be written).</summary>
-    private HardState _writtenHardState;
-
     /// <summary>A hard state that differs from the written one only by a higher commit index: written with
     /// the next write (see <see cref="WriteBatchAsync"/>).</summary>
     private HardState? _unwrittenCommit;

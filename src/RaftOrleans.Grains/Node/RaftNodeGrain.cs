@@ -14,6 +14,7 @@ using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
 using RaftOrleans.Raft.Messages;
 using RaftOrleans.Raft;
+using RaftOrleans.Raft.StateMachine;
 
 namespace RaftOrleans.Grains;
 
@@ -58,6 +59,20 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     private long _droppedIncoming;
     private long _lastLeaderContactTimestamp;
     private string? _stoppedReason;
+
+    /// <summary>The last log index applied to the state machine (commands and other entries alike).</summary>
+    private long _appliedIndex;
+
+    /// <summary>The hard state last made durable (term and vote decide whether a Ready must be written).</summary>
+    private HardState _writtenHardState;
+
+    // Counts for NodeStatus.Counters (RaftNodeGrain.Counters.cs), bumped where the outcome is decided.
+    private long _proposalsAccepted;
+    private long _proposalsRefused;
+    private long _proposalsTimedOut;
+    private long _readsLinearizable;
+    private long _readsLease;
+    private long _readsStale;
 
     public RaftNodeGrain(RaftNodeSettings settings, IServiceProvider services, IRaftStateMachineFactory stateMachineFactory,
         ILocalSiloDetails silo, ILogger<RaftNodeGrain> logger, RaftNodeMetrics metrics)
@@ -228,7 +243,15 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         for (var index = Math.Max(fromIndex, _core.FirstLogIndex); index <= upTo; index++)
         {
             var entry = _core.EntryAt(index);
-            entries.Add(new CommittedEntry(entry.Index, entry.Term, (byte)entry.Kind, entry.Data));
+            if (entry.Kind == EntryKind.Command)
+            {
+                var (leaderTimeMs, command) = CommandEnvelope.Open(entry.Data);
+                entries.Add(new CommittedEntry(entry.Index, entry.Term, (byte)entry.Kind, command.ToArray(), leaderTimeMs));
+            }
+            else
+            {
+                entries.Add(new CommittedEntry(entry.Index, entry.Term, (byte)entry.Kind, entry.Data));
+            }
         }
         return Task.FromResult(entries.ToArray());
     }

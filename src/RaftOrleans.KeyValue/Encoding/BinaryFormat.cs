@@ -40,7 +40,13 @@ internal static class BinaryFormat
     public static T Read<T>(byte[] bytes, string what, Func<BinaryReader, T> read)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        using var stream = new MemoryStream(bytes, writable: false);
+        return Read(new ArraySegment<byte>(bytes), what, read);
+    }
+
+    /// <summary>Decodes all of <paramref name="bytes"/> (a slice of an array: read in place, not copied).</summary>
+    public static T Read<T>(ArraySegment<byte> bytes, string what, Func<BinaryReader, T> read)
+    {
+        using var stream = new MemoryStream(bytes.Array ?? [], bytes.Offset, bytes.Count, writable: false);
         using var reader = new BinaryReader(stream, StrictUtf8);
         T value;
         try

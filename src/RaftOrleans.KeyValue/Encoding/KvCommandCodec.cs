@@ -3,11 +3,19 @@ namespace RaftOrleans.KeyValue.Encoding;
 /// <summary>
 /// The bytes of a Raft log entry that carries a <see cref="KvCommand"/>. Compact, versioned and
 /// deterministic (the same command always gives the same bytes):
-/// <c>version(1) opcode(1) clientId(string) sequence lowestOutstanding timestampMs (7-bit varints) operands</c>.
+/// <c>version(2) opcode(1) clientId(string) sequence lowestOutstanding (7-bit varints) operands</c>.
+/// Version 1 also carried the leader's timestamp after lowestOutstanding; the node now carries it in the
+/// entry's envelope, and logs written before that still decode (<see cref="DecodeEntry"/>).
 /// </summary>
 public static class KvCommandCodec
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
+
+    /// <summary>Commands with the leader's timestamp inside, as logs written before 2026-12-04 hold them.</summary>
+    public const byte TimestampedFormatVersion = 1;
+
+    /// <summary>Bare operations (the queries of reads that do not go through the log) never changed format.</summary>
+    public const byte OperationFormatVersion = 1;
 
     // Opcodes are part of the wire format: never renumber.
     private const byte PutCode = 1;
@@ -31,7 +39,6 @@ public static class KvCommandCodec
                 writer.Write(command.ClientId);
                 writer.WriteVarLong(command.Sequence);
                 writer.WriteVarLong(command.LowestOutstandingSequence);
-                writer.WriteVarLong(command.TimestampMs);
                 WriteOperands(writer, command.Operation);
             });
         }
@@ -41,16 +48,30 @@ public static class KvCommandCodec
         }
     }
 
-    public static KvCommand Decode(byte[] bytes) => BinaryFormat.Read(bytes, "command", reader =>
+    public static KvCommand Decode(byte[] bytes) => DecodeEntry(bytes, out _);
+
+    /// <summary>Decodes a command as a log entry holds it, read in place. <paramref name="embeddedTimestampMs"/>
+    /// is the leader's timestamp that a version-1 command carried inside (0 for the current format).</summary>
+    public static KvCommand DecodeEntry(ArraySegment<byte> bytes, out long embeddedTimestampMs)
     {
-        BinaryFormat.ExpectVersion(reader, FormatVersion, "command");
-        var opcode = reader.ReadByte();
-        var clientId = reader.ReadString();
-        var sequence = reader.ReadVarLong();
-        var lowestOutstanding = reader.ReadVarLong();
-        var timestampMs = reader.ReadVarLong();
-        return new KvCommand(clientId, sequence, lowestOutstanding, timestampMs, ReadOperands(reader, opcode));
-    });
+        long timestamp = 0;
+        var command = BinaryFormat.Read(bytes, "command", reader =>
+        {
+            var version = reader.ReadByte();
+            if (version is not (FormatVersion or TimestampedFormatVersion))
+            {
+                throw new KvFormatException($"Unsupported command format version {version} (this build reads {TimestampedFormatVersion} and {FormatVersion}).");
+            }
+            var opcode = reader.ReadByte();
+            var clientId = reader.ReadString();
+            var sequence = reader.ReadVarLong();
+            var lowestOutstanding = reader.ReadVarLong();
+            if (version == TimestampedFormatVersion) timestamp = reader.ReadVarLong();
+            return new KvCommand(clientId, sequence, lowestOutstanding, ReadOperands(reader, opcode));
+        });
+        embeddedTimestampMs = timestamp;
+        return command;
+    }
 
     /// <summary>Encodes a bare operation, without session or timestamp: the query of a read that does
     /// not go through the log (<c>IRaftNodeGrain.Read</c>). Layout <c>version(1) opcode(1) operands</c>.</summary>
@@ -61,7 +82,7 @@ public static class KvCommandCodec
         {
             return BinaryFormat.Write(writer =>
             {
-                writer.Write(FormatVersion);
+                writer.Write(OperationFormatVersion);
                 writer.Write(Opcode(operation));
                 WriteOperands(writer, operation);
             });
@@ -75,7 +96,7 @@ public static class KvCommandCodec
     /// <summary>Decodes what <see cref="EncodeOperation"/> wrote; <see cref="KvFormatException"/> on bad bytes.</summary>
     public static KvOperation DecodeOperation(byte[] bytes) => BinaryFormat.Read(bytes, "operation", reader =>
     {
-        BinaryFormat.ExpectVersion(reader, FormatVersion, "operation");
+        BinaryFormat.ExpectVersion(reader, OperationFormatVersion, "operation");
         return ReadOperands(reader, reader.ReadByte());
     });
 

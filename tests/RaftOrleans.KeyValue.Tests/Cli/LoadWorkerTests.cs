@@ -77,7 +77,7 @@ public sealed class LoadWorkerTests
                 var found = decoded.Operation is CasOperation cas ? _machine.Query(new GetOperation(cas.Key)).Entry : null;
                 var result = RefuseCasWhoseExpectationHolds && decoded.Operation is CasOperation matching && found?.Value == matching.Expected
                     ? KvResult.WithEntry(KvStatus.CompareFailed, _machine.Revision, found)
-                    : _machine.Apply(_machine.AppliedIndex + 1, decoded);
+                    : _machine.Apply(_machine.AppliedIndex + 1, 1_000, decoded);
                 if (_machine.AppliedIndex >= Proposals)
                 {
                     _stop.Cancel();

@@ -1,13 +1,13 @@
-using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
+using RaftOrleans.Raft.StateMachine;
 
-namespace RaftOrleans.Grains.KeyValue;
+namespace RaftOrleans.KeyValue.Raft;
 
 /// <summary>
 /// Plugs the replicated key-value store (<see cref="KvStateMachine"/>) into a Raft node: commands are
 /// <see cref="KvCommandCodec"/> bytes, queries are <see cref="KvCommandCodec.EncodeOperation"/> bytes of
-/// a get or list, and every answer is <see cref="KvResultCodec"/> bytes. Lives here rather than in
-/// RaftOrleans.KeyValue so the store stays free of Orleans and of the node's interfaces.
+/// a get or list, and every answer is <see cref="KvResultCodec"/> bytes. The store needs only the core's
+/// state machine interface, so it stays free of Orleans and of the node grain.
 /// </summary>
 public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMachine
 {
@@ -16,7 +16,10 @@ public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMa
     /// <summary>The store, for tests and diagnostics on the node's own scheduler.</summary>
     public KvStateMachine Store => _store;
 
-    public byte[] Apply(long index, byte[] command) => KvResultCodec.Encode(_store.Apply(index, command));
+    /// <summary>The store's clock follows the largest leader time it applied (clamped per entry), so session
+    /// expiry is decided the same on every replica.</summary>
+    public byte[] Apply(long index, long leaderTimeMs, ReadOnlyMemory<byte> command) =>
+        KvResultCodec.Encode(_store.Apply(index, leaderTimeMs, command));
 
     public byte[] Query(byte[] query)
     {
@@ -35,20 +38,6 @@ public sealed class KvNodeStateMachine(KvOptions? options = null) : IRaftStateMa
                 $"{operation.GetType().Name} changes the store: propose it as a command, Read only answers get and list"));
         }
         return KvResultCodec.Encode(_store.Query(operation));
-    }
-
-    /// <summary>The leader's clock goes into the command (<see cref="KvCommand.StampedAt"/>); the store's
-    /// clock follows the largest stamp it applied (clamped per entry), so session expiry is decided the same on every replica.</summary>
-    public byte[] StampForProposal(byte[] command, long leaderTimeMs)
-    {
-        try
-        {
-            return KvCommandCodec.Encode(KvCommandCodec.Decode(command).StampedAt(leaderTimeMs));
-        }
-        catch (KvFormatException)
-        {
-            return command; // applies as InvalidCommand on every replica
-        }
     }
 
     /// <summary>Keys, revisions, the clock and the client sessions (<see cref="KvStateMachine.TakeSnapshot"/>):
