@@ -16,15 +16,15 @@ public interface IRaftNodeChannel
 
     /// <summary><see cref="IRaftNodeGrain.Propose"/> on <paramref name="node"/>.
     /// Throws <see cref="NodeUnreachableException"/> when the call certainly never reached the node.</summary>
-    Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken);
+    Task<ClientReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken);
 
     /// <summary>A read-only <paramref name="query"/> (get, list) on <paramref name="node"/>; linearizable
     /// unless <paramref name="allowStale"/>, which lets any node answer from what it has applied.</summary>
-    Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken);
+    Task<ClientReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken);
 
     /// <summary>A linearizable read the leader may serve from its lease (<see cref="IRaftNodeGrain.ReadLeased"/>);
     /// a channel without lease reads serves it as an ordinary linearizable read.</summary>
-    Task<ProposeReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
+    Task<ClientReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
         ReadAsync(node, query, allowStale: false, cancellationToken);
 
     /// <summary><see cref="IRaftNodeGrain.GetStatus"/> on <paramref name="node"/>.</summary>

@@ -53,13 +53,13 @@ public sealed class OrleansNodeChannel : IRaftNodeChannel, IAsyncDisposable
         return added;
     }
 
-    public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
+    public Task<ClientReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.Propose(command), cancellationToken);
 
-    public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken) =>
+    public Task<ClientReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.Read(KvCommandCodec.EncodeOperation(query), allowStale), cancellationToken);
 
-    public Task<ProposeReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
+    public Task<ClientReply> ReadLeasedAsync(string node, KvOperation query, CancellationToken cancellationToken) =>
         CallAsync(node, grain => grain.ReadLeased(KvCommandCodec.EncodeOperation(query)), cancellationToken);
 
     public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) =>

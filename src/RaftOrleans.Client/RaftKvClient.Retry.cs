@@ -173,7 +173,7 @@ public sealed partial class RaftKvClient
     /// overall deadline passes first (during the call, or during the pause after it; either way it says
     /// whether this attempt may have taken effect), and <see cref="OperationCanceledException"/> when the
     /// caller cancels.</summary>
-    private async Task<Attempt> AttemptAsync(Func<string, CancellationToken, Task<ProposeReply>> call, TimeSpan attemptTimeout,
+    private async Task<Attempt> AttemptAsync(Func<string, CancellationToken, Task<ClientReply>> call, TimeSpan attemptTimeout,
         OperationAttempts attempts, CancellationToken deadline, CancellationToken caller)
     {
         var node = _leader.Target;
@@ -247,18 +247,18 @@ public sealed partial class RaftKvClient
         return false;
     }
 
-    private static Attempt Classify(string node, ProposeReply reply) => reply.Status switch
+    private static Attempt Classify(string node, ClientReply reply) => reply.Status switch
     {
-        ProposeStatus.Applied => Served(node, reply),
-        ProposeStatus.NotLeader => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint,
+        ClientReplyStatus.Applied => Served(node, reply),
+        ClientReplyStatus.NotLeader => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint,
             $"{node}: not leader (hint: {reply.LeaderHint ?? "none"})"),
-        ProposeStatus.Busy => new Attempt(AttemptEnd.Busy, null, null, $"{node}: busy"),
-        ProposeStatus.Unavailable => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: unavailable"),
-        ProposeStatus.LeadershipLost => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: lost leadership, entry overwritten"),
+        ClientReplyStatus.Busy => new Attempt(AttemptEnd.Busy, null, null, $"{node}: busy"),
+        ClientReplyStatus.Unavailable => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: unavailable"),
+        ClientReplyStatus.LeadershipLost => new Attempt(AttemptEnd.Refused, null, reply.LeaderHint, $"{node}: lost leadership, entry overwritten"),
         _ => new Attempt(AttemptEnd.Lost, null, reply.LeaderHint, $"{node}: outcome unknown (propose timed out)"),
     };
 
-    private static Attempt Served(string node, ProposeReply reply)
+    private static Attempt Served(string node, ClientReply reply)
     {
         var result = KvResultCodec.Decode(reply.Result ?? throw new InvalidOperationException($"{node} answered Applied without a result"));
         // The session holds too many unanswered sequences: nothing was applied; wait for answers to drain.

@@ -20,7 +20,7 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     /// <summary>Appends <paramref name="command"/> to the replicated log if this node leads, and
     /// returns once the entry is applied (or known lost, or the node's propose timeout passed).</summary>
     [ResponseTimeout("00:00:10")]
-    Task<ProposeReply> Propose(byte[] command);
+    Task<ClientReply> Propose(byte[] command);
 
     /// <summary>Answers a read-only <paramref name="query"/> (an encoded read operation of the state
     /// machine) without writing to the log. Linearizable by default: the node obtains a read index
@@ -29,14 +29,14 @@ public interface IRaftNodeGrain : IGrainWithStringKey
     /// <paramref name="allowStale"/> any node answers at once from what it has applied (the reply's
     /// Index says how far that is). Status and LeaderHint as for <see cref="Propose"/>.</summary>
     [ResponseTimeout("00:00:05")]
-    Task<ProposeReply> Read(byte[] query, bool allowStale);
+    Task<ClientReply> Read(byte[] query, bool allowStale);
 
     /// <summary>Linearizable like <see cref="Read"/>, but a leader may answer from its lease (§6.4.1): within an
     /// election timeout, less a clock drift bound, of a heartbeat round a majority acknowledged, no other
     /// leader can have been elected, so no heartbeat round is needed. Timed on the leader's monotonic clock.
     /// A follower forwards it as an ordinary read index request.</summary>
     [ResponseTimeout("00:00:05")]
-    Task<ProposeReply> ReadLeased(byte[] query);
+    Task<ClientReply> ReadLeased(byte[] query);
 
     /// <summary>Up to <paramref name="maxEntries"/> committed entries from <paramref name="fromIndex"/>
     /// on, as this node holds them (for log comparison in tests and tools). Entries compacted into a

@@ -104,20 +104,20 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
     /// <summary>Runs as a reply is lost (e.g. to stop every silo right after a commit whose answer never came).</summary>
     public Action? WhenAReplyIsLost { get; set; }
 
-    public Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
+    public Task<ClientReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken) =>
         Serve(node, cancellationToken, () =>
         {
             return KvResultCodec.Encode(_stateMachine.Apply(++_index, ClockMs, command));
         });
 
-    public Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
+    public Task<ClientReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
     {
         if (allowStale && Behaviour(node) == NodeBehaviour.Follower)
         {
             Calls.Enqueue($"{node} read");
             lock (_gate)
             {
-                return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _index, 1, KvResultCodec.Encode(_stateMachine.Query(query)), null));
+                return Task.FromResult(new ClientReply(ClientReplyStatus.Applied, _index, 1, KvResultCodec.Encode(_stateMachine.Query(query)), null));
             }
         }
         return Serve(node, cancellationToken, () => KvResultCodec.Encode(_stateMachine.Query(query)));
@@ -141,7 +141,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
 
     private NodeBehaviour Behaviour(string node) => _behaviour.GetValueOrDefault(node, NodeBehaviour.Follower);
 
-    private Task<ProposeReply> Serve(string node, CancellationToken cancellationToken, Func<byte[]> apply)
+    private Task<ClientReply> Serve(string node, CancellationToken cancellationToken, Func<byte[]> apply)
     {
         Calls.Enqueue(node);
         var behaviour = Behaviour(node);
@@ -149,16 +149,16 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         {
             case NodeBehaviour.Frozen:
                 // Ignores the token on purpose: the client must bound the wait itself.
-                return new TaskCompletionSource<ProposeReply>().Task;
+                return new TaskCompletionSource<ClientReply>().Task;
             case NodeBehaviour.Unreachable:
-                return Task.FromException<ProposeReply>(new NodeUnreachableException(node, "connection refused"));
+                return Task.FromException<ClientReply>(new NodeUnreachableException(node, "connection refused"));
             case NodeBehaviour.NotRunning:
-                return Task.FromException<ProposeReply>(NotRunning(node));
+                return Task.FromException<ClientReply>(NotRunning(node));
             case NodeBehaviour.Follower:
-                return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
+                return Task.FromResult(new ClientReply(ClientReplyStatus.NotLeader, 0, 1, null, Hint));
             case NodeBehaviour.SlowFollower:
                 Thread.Sleep(LateAnswer);
-                return Task.FromResult(new ProposeReply(ProposeStatus.NotLeader, 0, 1, null, Hint));
+                return Task.FromResult(new ClientReply(ClientReplyStatus.NotLeader, 0, 1, null, Hint));
         }
         byte[] result;
         lock (_gate)
@@ -169,13 +169,13 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         if (Interlocked.Decrement(ref _repliesToLose) >= 0)
         {
             WhenAReplyIsLost?.Invoke();
-            return Task.FromException<ProposeReply>(new TimeoutException($"{node}: the answer was lost"));
+            return Task.FromException<ClientReply>(new TimeoutException($"{node}: the answer was lost"));
         }
-        var reply = new ProposeReply(ProposeStatus.Applied, _index, 1, result, null);
+        var reply = new ClientReply(ClientReplyStatus.Applied, _index, 1, result, null);
         return behaviour == NodeBehaviour.LateLeader ? AnswerLate(reply) : Task.FromResult(reply);
     }
 
-    private async Task<ProposeReply> AnswerLate(ProposeReply reply)
+    private async Task<ClientReply> AnswerLate(ClientReply reply)
     {
         await Task.Delay(LateAnswer);
         return reply;

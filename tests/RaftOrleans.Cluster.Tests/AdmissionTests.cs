@@ -28,8 +28,8 @@ public sealed class AdmissionTests
         var refused = (await cluster.Node(leader).GetStatus()).Counters.ProposalsRefused - refusedBefore;
 
         var outcomes = string.Join(", ", replies.GroupBy(r => r.Status).Select(g => $"{g.Key} x{g.Count()}"));
-        Assert.True(replies.All(r => r.Status is ProposeStatus.Applied or ProposeStatus.Busy), outcomes);
-        var applied = replies.Where(r => r.Status == ProposeStatus.Applied).ToList();
+        Assert.True(replies.All(r => r.Status is ClientReplyStatus.Applied or ClientReplyStatus.Busy), outcomes);
+        var applied = replies.Where(r => r.Status == ClientReplyStatus.Applied).ToList();
         Assert.True(applied.Count <= proposals - bound, $"{outcomes}: nothing was refused beyond {bound} pending");
         Assert.NotEmpty(applied);
         Assert.Equal(proposals - applied.Count, refused); // each Busy is counted on the meter's refused proposals

@@ -50,15 +50,15 @@ public static class ClusterViews
             TimeSpan.FromSeconds(10), "every node to commit and apply the whole log", Describe);
 
     /// <summary>Proposes at the current leader, following NotLeader hints, until Applied.</summary>
-    public static async Task<ProposeReply> ProposeAsync(this RaftTestCluster cluster, byte[] command, IReadOnlyCollection<string>? nodes = null)
+    public static async Task<ClientReply> ProposeAsync(this RaftTestCluster cluster, byte[] command, IReadOnlyCollection<string>? nodes = null)
     {
-        ProposeReply? last = null;
+        ClientReply? last = null;
         return await Poll.UntilAsync(async () =>
         {
             var leader = await cluster.LeaderAsync(nodes);
             last = await cluster.Node(leader).Propose(command);
             return last;
-        }, reply => reply.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(15), "an applied proposal", r => r?.ToString() ?? "none");
+        }, reply => reply.Status == ClientReplyStatus.Applied, TimeSpan.FromSeconds(15), "an applied proposal", r => r?.ToString() ?? "none");
     }
 
     /// <summary>Waits until <paramref name="nodes"/> hold everything the leader holds: the same last log

@@ -204,7 +204,7 @@ public sealed class DemoScenarioTests
     {
         var replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
             ReachAsync(() => cluster.Node(leader).Propose(Command($"{prefix}-{i}")))));
-        Assert.All(replies, reply => Assert.Equal(ProposeStatus.Unknown, reply.Status));
+        Assert.All(replies, reply => Assert.Equal(ClientReplyStatus.Unknown, reply.Status));
         Assert.Equal([committed + 1, committed + 2, committed + 3], replies.Select(r => r.Index).Order());
         var term = Assert.Single(replies.Select(r => r.Term).Distinct());
         var status = await ReachAsync(() => cluster.Node(leader).GetStatus());

@@ -60,14 +60,14 @@ public sealed class FailoverTests
         // poll; held, the answer names the leader elected meanwhile, or is the write applied by the node itself.
         var statuses = await cluster.AgreedLeaderAsync(survivors);
         var newLeader = statuses.Single(s => s.Role == "leader").Node;
-        if (reply.Status == ProposeStatus.Applied)
+        if (reply.Status == ClientReplyStatus.Applied)
         {
             Assert.Equal(asked, newLeader);
             Assert.Equal(Command("during"), reply.Result);
         }
         else
         {
-            Assert.Equal(ProposeStatus.NotLeader, reply.Status);
+            Assert.Equal(ClientReplyStatus.NotLeader, reply.Status);
             Assert.Equal(newLeader, reply.LeaderHint);
         }
     }

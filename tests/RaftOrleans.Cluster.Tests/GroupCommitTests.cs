@@ -25,7 +25,7 @@ public sealed class GroupCommitTests
             .Select(i => cluster.Node(leader).Propose(Command($"p{i}"))));
 
         var outcomes = string.Join(", ", replies.GroupBy(r => r.Status).Select(g => $"{g.Key} x{g.Count()}"));
-        Assert.True(replies.All(r => r.Status == ProposeStatus.Applied),
+        Assert.True(replies.All(r => r.Status == ClientReplyStatus.Applied),
             $"{outcomes}; now: {ClusterViews.Describe(await cluster.StatusesAsync())}");
         Assert.Equal(proposals, replies.Select(r => r.Index).Distinct().Count());
         var nodeRowWrites = leaderStorage.Writes.Count(w => w.StateName == "raft-node");
@@ -51,7 +51,7 @@ public sealed class GroupCommitTests
         foreach (var storage in storages.Values) storage.Writes.Clear();
 
         for (var i = 0; i < proposals; i++)
-            Assert.Equal(ProposeStatus.Applied, (await cluster.Node(leader).Propose(Command($"s{i}"))).Status);
+            Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node(leader).Propose(Command($"s{i}"))).Status);
         await cluster.SettledAsync();
 
         foreach (var (node, storage) in storages)

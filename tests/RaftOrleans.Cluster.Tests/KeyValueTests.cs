@@ -19,10 +19,10 @@ public sealed class KeyValueTests
 
     internal static byte[] Query(KvOperation operation) => KvCommandCodec.EncodeOperation(operation);
 
-    internal static KvResult Result(ProposeReply reply) =>
+    internal static KvResult Result(ClientReply reply) =>
         KvResultCodec.Decode(reply.Result ?? throw new InvalidOperationException($"no result in {reply}"));
 
-    private static async Task<(ProposeReply Reply, KvResult Result)> WriteAsync(RaftTestCluster cluster, byte[] command)
+    private static async Task<(ClientReply Reply, KvResult Result)> WriteAsync(RaftTestCluster cluster, byte[] command)
     {
         var reply = await cluster.ProposeAsync(command);
         return (reply, Result(reply));
@@ -43,8 +43,8 @@ public sealed class KeyValueTests
         // (Unknown means only "not served in time", which a busy CI machine can cause right after start:
         // asked again until served, the answer is what is judged.)
         var followerRead = await Poll.UntilAsync(() => cluster.Node(followers[0]).Read(Query(new GetOperation("k")), allowStale: false),
-            read => read.Status != ProposeStatus.Unknown, TimeSpan.FromSeconds(15), "the follower to serve the read", read => read.Status.ToString());
-        Assert.Equal(ProposeStatus.Applied, followerRead.Status);
+            read => read.Status != ClientReplyStatus.Unknown, TimeSpan.FromSeconds(15), "the follower to serve the read", read => read.Status.ToString());
+        Assert.Equal(ClientReplyStatus.Applied, followerRead.Status);
         Assert.True(followerRead.Index >= putReply.Index, $"read at {followerRead.Index} before the write at {putReply.Index}");
         Assert.Equal("v1", Result(followerRead).Entry?.Value);
 
@@ -66,7 +66,7 @@ public sealed class KeyValueTests
         for (var i = 0; i < 20; i++)
         {
             var stale = await cluster.Node(followers[i % 2]).Read(Query(new GetOperation("k")), allowStale: true);
-            Assert.Equal(ProposeStatus.Applied, stale.Status);
+            Assert.Equal(ClientReplyStatus.Applied, stale.Status);
             Assert.True(stale.Index >= putReply.Index, $"stale read at {stale.Index}, below entries already committed and applied");
             Assert.Equal(stale.Index >= deleteReply.Index ? KvStatus.NotFound : KvStatus.Ok, Result(stale).Status);
         }
@@ -101,7 +101,7 @@ public sealed class KeyValueTests
         for (var i = 0; i < 3; i++)
         {
             var reply = await ReachAsync(() => cluster.Node(leader).Read(Query(new GetOperation("k")), allowStale: false));
-            Assert.True(reply.Status is ProposeStatus.NotLeader or ProposeStatus.Unknown, reply.ToString());
+            Assert.True(reply.Status is ClientReplyStatus.NotLeader or ClientReplyStatus.Unknown, reply.ToString());
             Assert.Null(reply.Result);
         }
         // A stale read still answers, from what it applied.
@@ -133,7 +133,7 @@ public sealed class KeyValueTests
             foreach (var (key, value) in acknowledged)
             {
                 var reply = await Poll.UntilAsync(() => cluster.Node(node).Read(Query(new GetOperation(key)), allowStale: false),
-                    r => r.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(15), $"a read of {key} at {node}");
+                    r => r.Status == ClientReplyStatus.Applied, TimeSpan.FromSeconds(15), $"a read of {key} at {node}");
                 Assert.Equal(value, Result(reply).Entry?.Value);
             }
         }
@@ -152,22 +152,22 @@ public sealed class KeyValueTests
             var value = $"value-{client}-{i}";
             while (!stop.IsCancellationRequested)
             {
-                ProposeReply reply;
+                ClientReply reply;
                 try
                 {
                     reply = await cluster.Node(target).Propose(Command(new PutOperation(key, value)));
                 }
                 catch (Exception)
                 {
-                    reply = new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null); // its silo is down
+                    reply = new ClientReply(ClientReplyStatus.Unavailable, 0, 0, null, null); // its silo is down
                 }
-                if (reply.Status == ProposeStatus.Applied)
+                if (reply.Status == ClientReplyStatus.Applied)
                 {
                     Assert.Equal(KvStatus.Ok, Result(reply).Status);
                     acknowledged[key] = value;
                     break;
                 }
-                if (reply.Status == ProposeStatus.Unknown) break; // maybe applied: not acknowledged, move on
+                if (reply.Status == ClientReplyStatus.Unknown) break; // maybe applied: not acknowledged, move on
                 target = reply.LeaderHint is { } hint && cluster.Nodes.Contains(hint) ? hint : cluster.Nodes[next++ % cluster.Nodes.Count];
                 await Task.Delay(20, CancellationToken.None);
             }

@@ -28,7 +28,7 @@ public sealed class LeadershipLossTests
 
         await cluster.SetFaultsAsync(_ => NetworkFaultTable.None);
         var reply = await doomed;
-        Assert.Equal(ProposeStatus.LeadershipLost, reply.Status);
+        Assert.Equal(ClientReplyStatus.LeadershipLost, reply.Status);
 
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, winner.Index);
         Assert.DoesNotContain("doomed", Commands(log));
@@ -68,7 +68,7 @@ public sealed class LeadershipLossTests
 
         storages[leader].Failing = false;
         var reply = await stalled;
-        Assert.Equal(ProposeStatus.Applied, reply.Status);
+        Assert.Equal(ClientReplyStatus.Applied, reply.Status);
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, reply.Index);
         Assert.Contains("while-stalled", Commands(log));
     }

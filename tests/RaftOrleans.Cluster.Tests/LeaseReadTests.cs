@@ -30,7 +30,7 @@ public sealed class LeaseReadTests
     private static async Task<string?> LeasedGetAsync(RaftTestCluster cluster, string node)
     {
         var reply = await Poll.UntilAsync(() => cluster.Node(node).ReadLeased(Query(new GetOperation("k"))),
-            r => r.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(10), $"a lease read at {node}");
+            r => r.Status == ClientReplyStatus.Applied, TimeSpan.FromSeconds(10), $"a lease read at {node}");
         return Result(reply).Entry?.Value;
     }
 }

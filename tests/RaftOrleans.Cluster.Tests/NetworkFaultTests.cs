@@ -28,7 +28,7 @@ public sealed class NetworkFaultTests
 
         // The old leader (if it still believes it leads) cannot commit: no majority answers it.
         var stranded = await cluster.Node(oldLeader).Propose(Command("stranded"));
-        Assert.NotEqual(ProposeStatus.Applied, stranded.Status);
+        Assert.NotEqual(ClientReplyStatus.Applied, stranded.Status);
         Assert.Equal(oldStatus.CommitIndex, (await cluster.Node(oldLeader).GetStatus()).CommitIndex);
         await cluster.ProposeAsync(Command("in-majority"), majority);
 
@@ -82,7 +82,7 @@ public sealed class NetworkFaultTests
         var reply = await cluster.Node(isolated).Propose(Command("refused"));
         Assert.Equal(isolated, status.Node);
         Assert.NotEqual(0, status.FaultsVersion);
-        Assert.Equal(ProposeStatus.NotLeader, reply.Status);
+        Assert.Equal(ClientReplyStatus.NotLeader, reply.Status);
         Assert.True(clock.ElapsedMilliseconds < 700, $"client calls to the isolated node took {clock.ElapsedMilliseconds} ms");
 
         // It hears nothing, so it does not learn the new entry until heal.
@@ -101,7 +101,7 @@ public sealed class NetworkFaultTests
         await cluster.SetFaultsAsync(t => t.WithDrop(oldLeader, 1.0));
         var view = await cluster.AgreedLeaderAsync(others);
         Assert.DoesNotContain(oldLeader, view.Select(s => s.Leader));
-        Assert.NotEqual(ProposeStatus.Applied, (await cluster.Node(oldLeader).Propose(Command("lost"))).Status);
+        Assert.NotEqual(ClientReplyStatus.Applied, (await cluster.Node(oldLeader).Propose(Command("lost"))).Status);
 
         // 30% of the new leader's messages, both ways, are lost: retries and heartbeats still get through.
         var newLeader = view.Single(s => s.Role == "leader").Node;
@@ -128,7 +128,7 @@ public sealed class NetworkFaultTests
         {
             var clock = Stopwatch.StartNew();
             var reply = await cluster.Node(leader).Propose(Command($"slow-{i}"));
-            Assert.Equal(ProposeStatus.Applied, reply.Status);
+            Assert.Equal(ClientReplyStatus.Applied, reply.Status);
             Assert.True(clock.ElapsedMilliseconds >= 150, $"commit {i} took {clock.ElapsedMilliseconds} ms: the delay was not applied");
         }
         Assert.Equal(leader, await cluster.LeaderAsync());

@@ -17,10 +17,10 @@ public sealed class NodeCountersTests
         var leaderBefore = (await cluster.Node(leader).GetStatus()).Counters;
         var followerBefore = (await cluster.Node(follower).GetStatus()).Counters;
 
-        for (var i = 0; i < 3; i++) Assert.Equal(ProposeStatus.Applied, (await cluster.Node(leader).Propose(Command($"c{i}"))).Status);
-        Assert.Equal(ProposeStatus.NotLeader, (await cluster.Node(follower).Propose(Command("refused"))).Status);
-        Assert.Equal(ProposeStatus.Applied, (await cluster.Node(leader).Read(Command("q"), allowStale: false)).Status);
-        Assert.Equal(ProposeStatus.Applied, (await cluster.Node(follower).Read(Command("q"), allowStale: true)).Status);
+        for (var i = 0; i < 3; i++) Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node(leader).Propose(Command($"c{i}"))).Status);
+        Assert.Equal(ClientReplyStatus.NotLeader, (await cluster.Node(follower).Propose(Command("refused"))).Status);
+        Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node(leader).Read(Command("q"), allowStale: false)).Status);
+        Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node(follower).Read(Command("q"), allowStale: true)).Status);
         await cluster.SettledAsync();
 
         var leaderStatus = await cluster.Node(leader).GetStatus();

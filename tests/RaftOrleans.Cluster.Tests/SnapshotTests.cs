@@ -168,7 +168,7 @@ public sealed class SnapshotTests
         foreach (var (key, value) in expected)
         {
             var reply = await Poll.UntilAsync(() => cluster.Node(node).Read(Query(new GetOperation(key)), allowStale),
-                r => r.Status == ProposeStatus.Applied, TimeSpan.FromSeconds(10), $"a read of {key} at {node}");
+                r => r.Status == ClientReplyStatus.Applied, TimeSpan.FromSeconds(10), $"a read of {key} at {node}");
             var result = Result(reply);
             if (value is null) Assert.True(result.Status == KvStatus.NotFound, $"{node}: {key} should be deleted, holds {result.Entry?.Value}");
             else Assert.True(value == result.Entry?.Value, $"{node}: {key} should hold {value}, holds {result.Entry?.Value ?? result.Status.ToString()}");

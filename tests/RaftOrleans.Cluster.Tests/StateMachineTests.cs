@@ -49,7 +49,7 @@ public sealed class StateMachineTests
         var reply = await cluster.Node(leader).Propose(command);
         var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-        Assert.Equal(ProposeStatus.Applied, reply.Status);
+        Assert.Equal(ClientReplyStatus.Applied, reply.Status);
         Assert.Equal(command, reply.Result); // the recording machine answers with what it was given
         var log = await cluster.AssertLogsAgreeAsync(cluster.Nodes, reply.Index);
         var committed = Assert.Single(log, e => e.Index == reply.Index);

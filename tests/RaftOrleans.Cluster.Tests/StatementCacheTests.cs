@@ -144,7 +144,7 @@ public sealed class StatementCacheTests : IDisposable
     {
         await using var cluster = await RaftTestCluster.StartAsync(1);
         await cluster.LeaderAsync();
-        for (var i = 0; i < 50; i++) Assert.Equal(ProposeStatus.Applied, (await cluster.Node("n1").Propose(Command($"c{i}"))).Status);
+        for (var i = 0; i < 50; i++) Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node("n1").Propose(Command($"c{i}"))).Status);
 
         var source = cluster.Silo("n1").ServiceProvider.GetRequiredService<StatementCachingSqliteDataSource>();
         // Fifty appends and their commits are more than a hundred row writes; the store uses a handful of texts.

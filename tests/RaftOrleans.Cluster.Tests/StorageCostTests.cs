@@ -28,7 +28,7 @@ public sealed class StorageCostTests
         {
             while (storage.Writes.TryDequeue(out _)) { }
             var reply = await cluster.Node("n1").Propose(payload);
-            Assert.Equal(ProposeStatus.Applied, reply.Status);
+            Assert.Equal(ClientReplyStatus.Applied, reply.Status);
             var writes = storage.Writes.ToArray();
             var nodeRows = writes.Where(w => w.StateName == "raft-node").ToArray();
             perAppend.Add((reply.Index, nodeRows.Length, writes.Length - nodeRows.Length, nodeRows.Max(w => w.Bytes)));

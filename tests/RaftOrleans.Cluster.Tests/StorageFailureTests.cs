@@ -23,7 +23,7 @@ public sealed class StorageFailureTests
         var reply = await cluster.Node(leader).Propose(Command("needs-a-durable-majority"));
 
         // Only the leader could store it: no follower may acknowledge it, so it must not commit.
-        Assert.NotEqual(ProposeStatus.Applied, reply.Status);
+        Assert.NotEqual(ClientReplyStatus.Applied, reply.Status);
         Assert.True(reply.Index > 0, $"the leader did not append the command: {reply}");
         var statuses = await cluster.StatusesAsync();
         Assert.True(statuses.All(s => s.CommitIndex < reply.Index), ClusterViews.Describe(statuses));
@@ -61,7 +61,7 @@ public sealed class StorageFailureTests
         var reply = await cluster.Node(leader).Propose(Command("stored, answer lost"));
 
         Assert.Equal(0, storages[leader].CommitThenTimeOutNodeRowWrites); // the injected timeout happened
-        Assert.Equal(ProposeStatus.Applied, reply.Status);
+        Assert.Equal(ClientReplyStatus.Applied, reply.Status);
         var after = await cluster.Node(leader).GetStatus();
         Assert.Equal((before.Activation, "leader", before.Term), (after.Activation, after.Role, after.Term));
         var next = await cluster.ProposeAsync(Command("after it"));

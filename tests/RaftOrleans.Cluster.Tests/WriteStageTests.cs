@@ -24,7 +24,7 @@ public sealed class WriteStageTests
         var before = await cluster.StatusesAsync();
 
         for (var i = 0; i < sequential; i++)
-            Assert.Equal(ProposeStatus.Applied, (await cluster.Node(leader).Propose(Command($"s{i}"))).Status);
+            Assert.Equal(ClientReplyStatus.Applied, (await cluster.Node(leader).Propose(Command($"s{i}"))).Status);
         await cluster.SettledAsync();
         var afterSequential = await cluster.StatusesAsync();
         Assert.All(afterSequential, s => Assert.Equal(leader, s.Leader)); // the same leader throughout, or the counts mean nothing
@@ -56,7 +56,7 @@ public sealed class WriteStageTests
         // end before the next proposal arrives, and then there is nothing to batch (CI once saw 64 writes).
         storages[leader].WriteDelay = TimeSpan.FromMilliseconds(50);
         var replies = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(i => cluster.Node(leader).Propose(Command($"c{i}"))));
-        Assert.All(replies, r => Assert.Equal(ProposeStatus.Applied, r.Status));
+        Assert.All(replies, r => Assert.Equal(ClientReplyStatus.Applied, r.Status));
         await cluster.SettledAsync();
         var batched = Stages(await cluster.StatusesAsync(), afterSequential, leader);
         Assert.Equal(concurrent, batched[WriteStages.WriteEntries.Name].Sum);

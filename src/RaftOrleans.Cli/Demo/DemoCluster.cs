@@ -234,8 +234,8 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
             var reply = await grain.Propose(command).WaitAsync(limit, cancellation);
             return reply.Status switch
             {
-                ProposeStatus.Applied => Outcome.Applied,
-                ProposeStatus.Unknown => Outcome.Unknown,
+                ClientReplyStatus.Applied => Outcome.Applied,
+                ClientReplyStatus.Unknown => Outcome.Unknown,
                 _ => Outcome.Refused,
             };
         }

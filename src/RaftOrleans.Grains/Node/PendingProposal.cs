@@ -14,17 +14,17 @@ internal sealed class PendingProposal(byte[] command)
 
     public long Term { get; set; }
 
-    public TaskCompletionSource<ProposeReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<ClientReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Stopwatch timestamps for the write-stage breakdown: arrival in Propose, and the answer set.</summary>
     public long ArrivedAt { get; } = Stopwatch.GetTimestamp();
 
     public long CompletedAt { get; private set; }
 
-    public void Complete(ProposeStatus status, byte[]? result = null, string? leaderHint = null)
+    public void Complete(ClientReplyStatus status, byte[]? result = null, string? leaderHint = null)
     {
         if (Completion.Task.IsCompleted) return;
         CompletedAt = Stopwatch.GetTimestamp();
-        Completion.TrySetResult(new ProposeReply(status, Index, Term, result, leaderHint));
+        Completion.TrySetResult(new ClientReply(status, Index, Term, result, leaderHint));
     }
 }

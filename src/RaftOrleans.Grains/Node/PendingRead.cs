@@ -16,8 +16,8 @@ internal sealed class PendingRead(long requestId, byte[] query, bool lease = fal
     /// <summary>The read index once the leader confirmed it; 0 until then.</summary>
     public long Index { get; set; }
 
-    public TaskCompletionSource<ProposeReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<ClientReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Complete(ProposeStatus status, long index = 0, long term = 0, byte[]? result = null, string? leaderHint = null) =>
-        Completion.TrySetResult(new ProposeReply(status, index, term, result, leaderHint));
+    public void Complete(ClientReplyStatus status, long index = 0, long term = 0, byte[]? result = null, string? leaderHint = null) =>
+        Completion.TrySetResult(new ClientReply(status, index, term, result, leaderHint));
 }

@@ -130,7 +130,7 @@ public sealed partial class RaftNodeGrain
                 proposal.Index = result.Index;
                 proposal.Term = result.Term;
                 // Our log was cut back below an earlier proposal's index: that one is gone for good.
-                if (_awaitingApply.Remove(result.Index, out var displaced)) displaced.Complete(ProposeStatus.LeadershipLost);
+                if (_awaitingApply.Remove(result.Index, out var displaced)) displaced.Complete(ClientReplyStatus.LeadershipLost);
                 _awaitingApply[result.Index] = proposal;
                 break;
             case ProposeOutcome.NotLeader when MayHoldForLeader(proposal):
@@ -138,11 +138,11 @@ public sealed partial class RaftNodeGrain
                 break;
             case ProposeOutcome.NotLeader:
                 _proposalsRefused++;
-                proposal.Complete(ProposeStatus.NotLeader, leaderHint: result.LeaderHint);
+                proposal.Complete(ClientReplyStatus.NotLeader, leaderHint: result.LeaderHint);
                 break;
             default:
                 _proposalsRefused++;
-                proposal.Complete(ProposeStatus.Busy, leaderHint: result.LeaderHint);
+                proposal.Complete(ClientReplyStatus.Busy, leaderHint: result.LeaderHint);
                 break;
         }
     }
@@ -229,9 +229,9 @@ public sealed partial class RaftNodeGrain
             if (!_awaitingApply.Remove(entry.Index, out var proposal)) continue;
             _metrics.RecordSince(WriteStages.CommitWait, CommittedAt(entry.Index));
             if (proposal.Term == entry.Term && entry.Kind == EntryKind.Command)
-                proposal.Complete(ProposeStatus.Applied, result);
+                proposal.Complete(ClientReplyStatus.Applied, result);
             else
-                proposal.Complete(ProposeStatus.LeadershipLost, leaderHint: _core.Leader);
+                proposal.Complete(ClientReplyStatus.LeadershipLost, leaderHint: _core.Leader);
         }
         CommittedAt(_appliedIndex + 1); // forgets the commits seen up to what is applied now
     }

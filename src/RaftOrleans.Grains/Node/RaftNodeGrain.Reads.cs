@@ -19,26 +19,26 @@ public sealed partial class RaftNodeGrain
     // activation of this node from matching a new read (and handing it an older read index).
     private long _nextReadId = Random.Shared.NextInt64(1, long.MaxValue / 2);
 
-    public Task<ProposeReply> Read(byte[] query, bool allowStale)
+    public Task<ClientReply> Read(byte[] query, bool allowStale)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (Stopped) return Task.FromResult(new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null));
+        if (Stopped) return Task.FromResult(new ClientReply(ClientReplyStatus.Unavailable, 0, 0, null, null));
         if (allowStale)
         {
             _readsStale++;
-            return Task.FromResult(new ProposeReply(ProposeStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(query), _core.Leader));
+            return Task.FromResult(new ClientReply(ClientReplyStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(query), _core.Leader));
         }
         return ReadLinearizableAsync(query, lease: false);
     }
 
-    public Task<ProposeReply> ReadLeased(byte[] query)
+    public Task<ClientReply> ReadLeased(byte[] query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (Stopped) return Task.FromResult(new ProposeReply(ProposeStatus.Unavailable, 0, 0, null, null));
+        if (Stopped) return Task.FromResult(new ClientReply(ClientReplyStatus.Unavailable, 0, 0, null, null));
         return ReadLinearizableAsync(query, lease: true);
     }
 
-    private async Task<ProposeReply> ReadLinearizableAsync(byte[] query, bool lease)
+    private async Task<ClientReply> ReadLinearizableAsync(byte[] query, bool lease)
     {
         if (lease) _readsLease++;
         else _readsLinearizable++;
@@ -47,7 +47,7 @@ public sealed partial class RaftNodeGrain
         Kick();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_settings.ReadTimeoutMs));
         // Fires on a pool thread: completing the source is thread safe; the await resumes on the grain.
-        await using (deadline.Token.Register(() => read.Complete(ProposeStatus.Unknown, leaderHint: null)))
+        await using (deadline.Token.Register(() => read.Complete(ClientReplyStatus.Unknown, leaderHint: null)))
         {
             var reply = await read.Completion.Task;
             _readsAwaitingIndex.Remove(read.RequestId); // timed out before its index came: forget it
@@ -62,7 +62,7 @@ public sealed partial class RaftNodeGrain
         {
             if (read.Completion.Task.IsCompleted) continue;
             if (_core.ReadIndex(read.RequestId, allowLease: read.Lease)) _readsAwaitingIndex[read.RequestId] = read;
-            else read.Complete(ProposeStatus.NotLeader, leaderHint: _core.Leader);
+            else read.Complete(ClientReplyStatus.NotLeader, leaderHint: _core.Leader);
         }
     }
 
@@ -76,7 +76,7 @@ public sealed partial class RaftNodeGrain
             if (state.Failed)
             {
                 // The leader (we, or the one we asked) lost its leadership before confirming it.
-                read.Complete(ProposeStatus.NotLeader, leaderHint: _core.Leader == NodeId ? null : _core.Leader);
+                read.Complete(ClientReplyStatus.NotLeader, leaderHint: _core.Leader == NodeId ? null : _core.Leader);
                 continue;
             }
             read.Index = state.Index;
@@ -92,13 +92,13 @@ public sealed partial class RaftNodeGrain
         {
             _readsAwaitingApply.Dequeue();
             if (read.Completion.Task.IsCompleted) continue;
-            read.Complete(ProposeStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(read.Query), _core.Leader);
+            read.Complete(ClientReplyStatus.Applied, _appliedIndex, AppliedTerm(), _stateMachine.Query(read.Query), _core.Leader);
         }
     }
 
     private long AppliedTerm() => _appliedIndex == 0 ? 0 : _core.TermAt(_appliedIndex) ?? 0;
 
-    private void FailReads(ProposeStatus status)
+    private void FailReads(ClientReplyStatus status)
     {
         while (_readsToRequest.TryDequeue(out var queued)) queued.Complete(status);
         foreach (var waiting in _readsAwaitingIndex.Values) waiting.Complete(status);

@@ -41,7 +41,7 @@ public sealed partial class RaftNodeGrain
         {
             // The snapshot does not say which command ended up at that index: maybe ours, maybe not.
             _awaitingApply.Remove(index, out var proposal);
-            proposal!.Complete(ProposeStatus.Unknown, leaderHint: _core.Leader);
+            proposal!.Complete(ClientReplyStatus.Unknown, leaderHint: _core.Leader);
         }
         _logger.LogInformation("Raft node {Node} installed a snapshot from {Leader} at index {Index} ({Bytes} bytes){Discarded}",
             NodeId, _core.Leader ?? "?", snapshot.Index, snapshot.Data.Length, logDiscarded ? ", discarding its log" : "");

@@ -201,21 +201,21 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         return Task.CompletedTask;
     }
 
-    public async Task<ProposeReply> Propose(byte[] command)
+    public async Task<ClientReply> Propose(byte[] command)
     {
         ArgumentNullException.ThrowIfNull(command);
         var proposal = new PendingProposal(command);
         if (Stopped)
         {
             _proposalsRefused++;
-            proposal.Complete(ProposeStatus.Unavailable);
+            proposal.Complete(ClientReplyStatus.Unavailable);
             return await proposal.Completion.Task;
         }
         if (_proposals.Count + _proposalsAwaitingLeader.Count + _awaitingApply.Count >= _settings.MaxPendingProposals)
         {
             // Refused before it reaches the core: certainly not in the log, so the client may retry it anywhere.
             _proposalsRefused++;
-            proposal.Complete(ProposeStatus.Busy, leaderHint: _core.Leader);
+            proposal.Complete(ClientReplyStatus.Busy, leaderHint: _core.Leader);
             return await proposal.Completion.Task;
         }
         _proposals.Enqueue(proposal);
@@ -223,10 +223,10 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_settings.ProposeTimeoutMs));
         // Fires on a pool thread: completing the source is thread safe, and the await below resumes on
         // the grain's scheduler.
-        await using var onDeadline = deadline.Token.Register(() => proposal.Complete(ProposeStatus.Unknown));
+        await using var onDeadline = deadline.Token.Register(() => proposal.Complete(ClientReplyStatus.Unknown));
         var reply = await proposal.Completion.Task;
-        if (reply.Status == ProposeStatus.Unknown && deadline.IsCancellationRequested) _proposalsTimedOut++;
-        if (reply.Status == ProposeStatus.Applied)
+        if (reply.Status == ClientReplyStatus.Unknown && deadline.IsCancellationRequested) _proposalsTimedOut++;
+        if (reply.Status == ClientReplyStatus.Applied)
         {
             _metrics.RecordSince(WriteStages.ReplyWait, proposal.CompletedAt);
             _metrics.RecordSince(WriteStages.ProposeTotal, proposal.ArrivedAt);
@@ -278,12 +278,12 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         _logger.LogWarning("Raft node {Node} on silo {Silo} stops acting: {Reason}", NodeId, _silo.Name, reason);
         _ticker?.Dispose();
         foreach (var peer in _peers.Values) peer.Stop();
-        while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);
-        foreach (var held in _proposalsAwaitingLeader) held.Complete(ProposeStatus.Unavailable);
+        while (_proposals.TryDequeue(out var queued)) queued.Complete(ClientReplyStatus.Unavailable);
+        foreach (var held in _proposalsAwaitingLeader) held.Complete(ClientReplyStatus.Unavailable);
         _proposalsAwaitingLeader.Clear();
-        foreach (var waiting in _awaitingApply.Values) waiting.Complete(ProposeStatus.Unknown);
+        foreach (var waiting in _awaitingApply.Values) waiting.Complete(ClientReplyStatus.Unknown);
         _awaitingApply.Clear();
-        FailReads(ProposeStatus.Unavailable);
+        FailReads(ClientReplyStatus.Unavailable);
         FailMembershipRequests(reason);
         _inbox.Clear();
         _queuedTicks = 0;

@@ -66,7 +66,7 @@ public sealed class LoadWorkerTests
 
         public IReadOnlyList<string> Nodes { get; } = ["n1"];
 
-        public async Task<ProposeReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken)
+        public async Task<ClientReply> ProposeAsync(string node, byte[] command, CancellationToken cancellationToken)
         {
             // Answers asynchronously, so that the clients interleave (and see each other's writes) rather
             // than one running to the end at once.
@@ -82,16 +82,16 @@ public sealed class LoadWorkerTests
                 {
                     _stop.Cancel();
                 }
-                return new ProposeReply(ProposeStatus.Applied, _machine.AppliedIndex, 1, KvResultCodec.Encode(result), null);
+                return new ClientReply(ClientReplyStatus.Applied, _machine.AppliedIndex, 1, KvResultCodec.Encode(result), null);
             }
         }
 
-        public async Task<ProposeReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
+        public async Task<ClientReply> ReadAsync(string node, KvOperation query, bool allowStale, CancellationToken cancellationToken)
         {
             await Task.Yield();
             lock (_gate)
             {
-                return new ProposeReply(ProposeStatus.Applied, _machine.AppliedIndex, 1, KvResultCodec.Encode(_machine.Query(query)), null);
+                return new ClientReply(ClientReplyStatus.Applied, _machine.AppliedIndex, 1, KvResultCodec.Encode(_machine.Query(query)), null);
             }
         }
 
