@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.KeyValue;
 
 namespace RaftOrleans.Client;
@@ -130,7 +131,7 @@ public sealed partial class RaftKvClient
             throw new KvUnavailableException($"no node answered within {_options.OverallDeadline.TotalSeconds:0.#} s");
         }
         // The self-declared leader of the highest term; else what the most recent term's followers name.
-        var leader = answers.Where(status => status.Role == "leader").MaxBy(status => status.Term);
+        var leader = answers.Where(status => status.Role == NodeRole.Leader).MaxBy(status => status.Term);
         return leader?.Node ?? answers.MaxBy(status => status.Term)!.Leader;
     }
 

@@ -56,7 +56,7 @@ public sealed record MemberView(
 [GenerateSerializer, Immutable, Alias("RaftOrleans.MembershipView")]
 public sealed record MembershipView(
     [property: Id(0)] string Node,
-    [property: Id(1)] string Role,
+    [property: Id(1)] NodeRole Role,
     [property: Id(2)] long Term,
     [property: Id(3)] string? Leader,
     [property: Id(4)] long LastLogIndex,

@@ -5,9 +5,7 @@ namespace RaftOrleans.Contracts;
 public sealed record NodeStatus(
     [property: Id(0)] string Node,
     [property: Id(1)] string Silo,
-    /// <summary>leader, follower, candidate, precandidate or learner; "stopped" for an activation that
-    /// was fenced by a newer one or failed, and is deactivating.</summary>
-    [property: Id(2)] string Role,
+    [property: Id(2)] NodeRole Role,
     [property: Id(3)] long Term,
     [property: Id(4)] string? Leader,
     [property: Id(5)] long CommitIndex,

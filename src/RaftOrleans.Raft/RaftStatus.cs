@@ -14,11 +14,7 @@ public sealed record RaftStatus(
     long SnapshotIndex,
     ClusterConfig Config,
     string? TransferTarget,
-    IReadOnlyDictionary<string, FollowerStatus> Followers)
-{
-    /// <summary>The role for display: a follower that is a learner shows as one.</summary>
-    public string RoleName => Role == Role.Follower && Config.IsLearner(Id) ? "learner" : Role.ToString().ToLowerInvariant();
-}
+    IReadOnlyDictionary<string, FollowerStatus> Followers);
 
 /// <summary>What a leader knows about one follower (empty on non-leaders).</summary>
 /// <remarks><see cref="State"/> is probe, replicate or snapshot.</remarks>

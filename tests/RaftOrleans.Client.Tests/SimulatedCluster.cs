@@ -133,7 +133,7 @@ public sealed class SimulatedCluster(KvOptions? options = null) : IRaftNodeChann
         if (behaviour == NodeBehaviour.Unreachable) throw new NodeUnreachableException(node, "connection refused");
         if (behaviour == NodeBehaviour.NotRunning) throw NotRunning(node);
         if (StatusDelay > TimeSpan.Zero) await Task.Delay(StatusDelay, cancellationToken);
-        return new NodeStatus(node, node, IsLeader(behaviour) ? "leader" : "follower", 1,
+        return new NodeStatus(node, node, IsLeader(behaviour) ? NodeRole.Leader : NodeRole.Follower, 1,
             IsLeader(behaviour) ? node : Hint, _index, _index, _index, 0);
     }
 

@@ -24,7 +24,7 @@ public static class ClusterViews
     public static string Describe(IReadOnlyList<NodeStatus> statuses) =>
         statuses.Count == 0 ? "no node answered"
             : string.Join("; ", statuses.Select(s =>
-                $"{s.Node}@{s.Silo} {s.Role} term {s.Term} leader {s.Leader ?? "-"} commit {s.CommitIndex} applied {s.AppliedIndex} last {s.LastLogIndex}"));
+                $"{s.Node}@{s.Silo} {s.Role.Name()} term {s.Term} leader {s.Leader ?? "-"} commit {s.CommitIndex} applied {s.AppliedIndex} last {s.LastLogIndex}"));
 
     /// <summary>Waits until exactly one of <paramref name="nodes"/> leads and all of them agree on it
     /// in its term; returns the statuses seen.</summary>
@@ -32,15 +32,15 @@ public static class ClusterViews
         TimeSpan? deadline = null) =>
         Poll.UntilAsync(() => cluster.StatusesAsync(nodes),
             statuses => statuses.Count == nodes.Count
-                        && statuses.Count(s => s.Role == "leader") == 1
-                        && statuses.All(s => s.Leader == statuses.Single(l => l.Role == "leader").Node
-                                             && s.Term == statuses.Single(l => l.Role == "leader").Term),
+                        && statuses.Count(s => s.Role == NodeRole.Leader) == 1
+                        && statuses.All(s => s.Leader == statuses.Single(l => l.Role == NodeRole.Leader).Node
+                                             && s.Term == statuses.Single(l => l.Role == NodeRole.Leader).Term),
             deadline ?? TimeSpan.FromSeconds(10), $"one leader agreed on by {string.Join(",", nodes)}", Describe);
 
     public static async Task<string> LeaderAsync(this RaftTestCluster cluster, IReadOnlyCollection<string>? nodes = null)
     {
         var statuses = await cluster.AgreedLeaderAsync(nodes ?? cluster.Nodes);
-        return statuses.Single(s => s.Role == "leader").Node;
+        return statuses.Single(s => s.Role == NodeRole.Leader).Node;
     }
 
     /// <summary>Every node has committed and applied its whole log; returns the statuses seen.</summary>
@@ -66,7 +66,7 @@ public static class ClusterViews
     public static Task<IReadOnlyList<NodeStatus>> CaughtUpAsync(this RaftTestCluster cluster, IReadOnlyCollection<string> nodes,
         TimeSpan? deadline = null) =>
         Poll.UntilAsync(() => cluster.StatusesAsync(),
-            statuses => statuses.Where(s => s.Role == "leader").ToArray() is [var leader]
+            statuses => statuses.Where(s => s.Role == NodeRole.Leader).ToArray() is [var leader]
                         && nodes.All(n => statuses.FirstOrDefault(s => s.Node == n) is { } status
                                           && status.Leader == leader.Node && status.Term == leader.Term
                                           && status.LastLogIndex == leader.LastLogIndex && status.CommitIndex == leader.CommitIndex),

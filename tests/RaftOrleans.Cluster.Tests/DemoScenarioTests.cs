@@ -132,7 +132,7 @@ public sealed class DemoScenarioTests
         await cluster.SetFaultsAsync(t => t.WithPartition([minority, majority]));
         var stranded = await StrandCommandsAsync(cluster, oldLeader, committed, "minority");
         // Check-quorum (§6.2): hearing from no majority, the old leader steps down even before the heal.
-        await Poll.UntilAsync(() => cluster.Node(oldLeader).GetStatus(), s => s.Role != "leader", TimeSpan.FromSeconds(5),
+        await Poll.UntilAsync(() => cluster.Node(oldLeader).GetStatus(), s => s.Role != NodeRole.Leader, TimeSpan.FromSeconds(5),
             $"{oldLeader}, cut off from a majority, to step down", s => ClusterViews.Describe([s]));
 
         var fresh = LeaderOf(await cluster.AgreedLeaderAsync(majority));
@@ -152,9 +152,9 @@ public sealed class DemoScenarioTests
         var leading = LeaderOf(await cluster.AgreedLeaderAsync(cluster.Nodes));
         var follower = majority.First(n => n != leading.Node);
         await cluster.SetFaultsAsync(t => t.WithIsolated(follower));
-        await Poll.UntilAsync(() => cluster.Node(follower).GetStatus(), s => s.Role == "precandidate", TimeSpan.FromSeconds(5),
+        await Poll.UntilAsync(() => cluster.Node(follower).GetStatus(), s => s.Role == NodeRole.PreCandidate, TimeSpan.FromSeconds(5),
             $"isolated {follower} to campaign by pre-vote", s => ClusterViews.Describe([s]));
-        await Poll.HoldsAsync(() => cluster.Node(follower).GetStatus(), s => s.Term == leading.Term && s.Role != "candidate",
+        await Poll.HoldsAsync(() => cluster.Node(follower).GetStatus(), s => s.Term == leading.Term && s.Role != NodeRole.Candidate,
             NoLeaderWindow, $"isolated {follower} to stay in term {leading.Term}, pre-voting only", s => ClusterViews.Describe([s]));
         await cluster.SetFaultsAsync(_ => NetworkFaultTable.None);
         await cluster.CaughtUpAsync([follower]);
@@ -163,16 +163,16 @@ public sealed class DemoScenarioTests
             $"{leading.Node} led in term {leading.Term} before {follower} was isolated; after it rejoined: {rejoined.Node} in term {rejoined.Term}");
     }
 
-    private static NodeStatus LeaderOf(IReadOnlyList<NodeStatus> statuses) => statuses.Single(s => s.Role == "leader");
+    private static NodeStatus LeaderOf(IReadOnlyList<NodeStatus> statuses) => statuses.Single(s => s.Role == NodeRole.Leader);
 
     /// <summary>The running <paramref name="nodes"/>, fewer than a majority of five, campaign (one is seen
     /// pre-voting or voting) and yet none becomes leader over several election timeouts.</summary>
     private static async Task CampaignsButElectsNoLeaderAsync(RaftTestCluster cluster, IReadOnlyCollection<string> nodes)
     {
         var described = string.Join(",", nodes);
-        await Poll.UntilAsync(() => cluster.StatusesAsync(nodes), s => s.Any(n => n.Role is "precandidate" or "candidate"), TimeSpan.FromSeconds(5),
+        await Poll.UntilAsync(() => cluster.StatusesAsync(nodes), s => s.Any(n => n.Role is NodeRole.PreCandidate or NodeRole.Candidate), TimeSpan.FromSeconds(5),
             $"one of {described} to campaign", ClusterViews.Describe);
-        await Poll.HoldsAsync(() => cluster.StatusesAsync(nodes), s => s.All(n => n.Role != "leader"), NoLeaderWindow,
+        await Poll.HoldsAsync(() => cluster.StatusesAsync(nodes), s => s.All(n => n.Role != NodeRole.Leader), NoLeaderWindow,
             $"no leader among {described}", ClusterViews.Describe);
     }
 

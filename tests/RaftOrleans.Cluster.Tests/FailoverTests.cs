@@ -59,7 +59,7 @@ public sealed class FailoverTests
         // Refused at once, the client would be sent back to the dead node (or told nothing) and would have to
         // poll; held, the answer names the leader elected meanwhile, or is the write applied by the node itself.
         var statuses = await cluster.AgreedLeaderAsync(survivors);
-        var newLeader = statuses.Single(s => s.Role == "leader").Node;
+        var newLeader = statuses.Single(s => s.Role == NodeRole.Leader).Node;
         if (reply.Status == ClientReplyStatus.Applied)
         {
             Assert.Equal(asked, newLeader);

@@ -22,7 +22,7 @@ public sealed class LeadershipLossTests
         var doomed = cluster.Node(oldLeader).Propose(Command("doomed"));
         var others = cluster.Nodes.Where(n => n != oldLeader).ToArray();
         await Poll.UntilAsync(() => cluster.StatusesAsync(others),
-            s => s.Count == 2 && s.Any(n => n.Role == "leader") && s.All(n => n.Leader is { } l && l != oldLeader),
+            s => s.Count == 2 && s.Any(n => n.Role == NodeRole.Leader) && s.All(n => n.Leader is { } l && l != oldLeader),
             TimeSpan.FromSeconds(15), $"a new leader among {string.Join(",", others)}", ClusterViews.Describe);
         var winner = await cluster.ProposeAsync(Command("winner"), others);
 

@@ -75,7 +75,7 @@ public sealed class MembershipTests
 
         var statuses = await cluster.AgreedLeaderAsync(rest, TimeSpan.FromSeconds(15));
         var newTerm = statuses[0].Term;
-        await Poll.UntilAsync(() => cluster.Node(leader).GetStatus(), s => s.Role != "leader", TimeSpan.FromSeconds(10),
+        await Poll.UntilAsync(() => cluster.Node(leader).GetStatus(), s => s.Role != NodeRole.Leader, TimeSpan.FromSeconds(10),
             $"{leader} to step down", s => $"{s.Role} term {s.Term}");
         await cluster.ProposeAsync(Command("after"), rest);
 
@@ -84,7 +84,7 @@ public sealed class MembershipTests
             s => s.Count < rest.Length || s.All(n => n.Term == newTerm),
             TimeSpan.FromMilliseconds(20 * 15 * 10), $"the term of {string.Join(",", rest)} to stay {newTerm}", ClusterViews.Describe);
         var removedView = await cluster.Node(leader).GetStatus();
-        Assert.NotEqual("leader", removedView.Role);
+        Assert.NotEqual(NodeRole.Leader, removedView.Role);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class MembershipTests
             var reply = await cluster.Node(leader).TransferLeadership(target);
             Assert.True(reply.Status == MembershipStatus.Done, $"{leader} -> {target}: {reply}");
             var statuses = await cluster.AgreedLeaderAsync(cluster.Nodes);
-            Assert.Equal(target, statuses.Single(s => s.Role == "leader").Node);
+            Assert.Equal(target, statuses.Single(s => s.Role == NodeRole.Leader).Node);
             await cluster.ProposeAsync(Command($"led-by-{target}"));
         }
     }

@@ -24,7 +24,7 @@ public sealed class NetworkFaultTests
 
         var majorityView = await cluster.AgreedLeaderAsync(majority);
         var oldStatus = await cluster.Node(oldLeader).GetStatus();
-        Assert.True(majorityView[0].Term > oldStatus.Term || oldStatus.Role != "leader", ClusterViews.Describe(majorityView));
+        Assert.True(majorityView[0].Term > oldStatus.Term || oldStatus.Role != NodeRole.Leader, ClusterViews.Describe(majorityView));
 
         // The old leader (if it still believes it leads) cannot commit: no majority answers it.
         var stranded = await cluster.Node(oldLeader).Propose(Command("stranded"));
@@ -34,7 +34,7 @@ public sealed class NetworkFaultTests
 
         await cluster.SetFaultsAsync(t => NetworkFaultTable.None);
         var all = await cluster.AgreedLeaderAsync(cluster.Nodes);
-        Assert.Contains(all.Single(s => s.Role == "leader").Node, majority);
+        Assert.Contains(all.Single(s => s.Role == NodeRole.Leader).Node, majority);
         await cluster.ProposeAsync(Command("after-heal"));
         var commit = (await cluster.StatusesAsync()).Max(s => s.CommitIndex);
         var log = Commands(await cluster.AssertLogsAgreeAsync(cluster.Nodes, commit));
@@ -55,16 +55,16 @@ public sealed class NetworkFaultTests
         await cluster.SetFaultsAsync(t => followers.Aggregate(t, (table, f) => table.WithOneWayCut(oldLeader, f)));
 
         var view = await Poll.UntilAsync(() => cluster.StatusesAsync(followers),
-            s => s.Count == 2 && s.Count(x => x.Role == "leader") == 1 && s.All(x => x.Leader is not null && x.Leader != oldLeader),
+            s => s.Count == 2 && s.Count(x => x.Role == NodeRole.Leader) == 1 && s.All(x => x.Leader is not null && x.Leader != oldLeader),
             TimeSpan.FromSeconds(10), "a new leader among the followers", ClusterViews.Describe);
         await cluster.ProposeAsync(Command("one-way"), followers);
         var commit = (await cluster.StatusesAsync(followers)).Max(s => s.CommitIndex);
         // Followers -> old leader still works: it steps down and applies what the others committed,
         // although none of its answers gets back.
         await Poll.UntilAsync(() => cluster.Node(oldLeader).GetStatus(),
-            s => s.Role != "leader" && s.AppliedIndex >= commit, TimeSpan.FromSeconds(10),
+            s => s.Role != NodeRole.Leader && s.AppliedIndex >= commit, TimeSpan.FromSeconds(10),
             $"{oldLeader} to follow and apply {commit}", s => ClusterViews.Describe([s]));
-        Assert.Contains(view.Single(s => s.Role == "leader").Node, followers);
+        Assert.Contains(view.Single(s => s.Role == NodeRole.Leader).Node, followers);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class NetworkFaultTests
         Assert.NotEqual(ClientReplyStatus.Applied, (await cluster.Node(oldLeader).Propose(Command("lost"))).Status);
 
         // 30% of the new leader's messages, both ways, are lost: retries and heartbeats still get through.
-        var newLeader = view.Single(s => s.Role == "leader").Node;
+        var newLeader = view.Single(s => s.Role == NodeRole.Leader).Node;
         await cluster.SetFaultsAsync(t => t.WithDrop(oldLeader, 0).WithDrop(newLeader, 0.3));
         for (var i = 0; i < 10; i++) await cluster.ProposeAsync(Command($"lossy-{i}"));
         var commit = (await cluster.StatusesAsync()).Max(s => s.CommitIndex);

@@ -9,7 +9,7 @@ public sealed class NodeObservationTests
     private static readonly TimeSpan ElectionTimeout = TimeSpan.FromMilliseconds(300);
 
     private static NodeStatus Status(string role, long term, string? leader, long? sinceLeaderMs = 10) =>
-        new("n1", "n1", role, term, leader, 5, 5, 5, role == "leader" ? 0 : sinceLeaderMs);
+        new("n1", "n1", Enum.Parse<NodeRole>(role, ignoreCase: true), term, leader, 5, 5, 5, role == "leader" ? 0 : sinceLeaderMs);
 
     [Fact]
     public void A_failover_seen_by_a_follower_counts_one_more_leader_and_the_terms_it_went_through()

@@ -32,7 +32,7 @@ public sealed class StorageFailureTests
         // Without acknowledgements the leader steps down (check-quorum, §6.2). The followers cannot
         // make a vote durable, so no pre-vote or vote is answered and nobody moves to a later term.
         var leaderTerm = statuses.Single(s => s.Node == leader).Term;
-        var afterStepDown = await Poll.UntilAsync(() => cluster.StatusesAsync(), s => s.Count == 3 && s.All(n => n.Role != "leader"),
+        var afterStepDown = await Poll.UntilAsync(() => cluster.StatusesAsync(), s => s.Count == 3 && s.All(n => n.Role != NodeRole.Leader),
             TimeSpan.FromSeconds(10), $"{leader} to step down", ClusterViews.Describe);
         Assert.All(afterStepDown, s => Assert.Equal(leaderTerm, s.Term));
         Assert.All(afterStepDown, s => Assert.True(s.CommitIndex < reply.Index, ClusterViews.Describe(afterStepDown)));
@@ -63,7 +63,7 @@ public sealed class StorageFailureTests
         Assert.Equal(0, storages[leader].CommitThenTimeOutNodeRowWrites); // the injected timeout happened
         Assert.Equal(ClientReplyStatus.Applied, reply.Status);
         var after = await cluster.Node(leader).GetStatus();
-        Assert.Equal((before.Activation, "leader", before.Term), (after.Activation, after.Role, after.Term));
+        Assert.Equal((before.Activation, NodeRole.Leader, before.Term), (after.Activation, after.Role, after.Term));
         var next = await cluster.ProposeAsync(Command("after it"));
         await cluster.AssertLogsAgreeAsync(cluster.Nodes, next.Index);
     }
@@ -86,14 +86,14 @@ public sealed class StorageFailureTests
 
         storages[follower].Corrupt = true;
         var reply = await cluster.ProposeAsync(Command("the follower cannot store this")); // the other two commit it
-        var stopped = await Poll.UntilAsync(() => cluster.Node(follower).GetStatus(), s => s.Role == "stopped",
+        var stopped = await Poll.UntilAsync(() => cluster.Node(follower).GetStatus(), s => s.Role == NodeRole.Stopped,
             TimeSpan.FromSeconds(10), $"{follower} to stop on a corrupt database",
             s => $"{s.Role}, {storages[follower].FailedWrites} failed writes so far");
         Assert.Equal(activation, stopped.Activation);
 
         var attempts = storages[follower].FailedWrites;
         await Poll.HoldsAsync(() => cluster.Node(follower).GetStatus(),
-            s => s.Role == "stopped" && s.Activation == activation && storages[follower].FailedWrites == attempts,
+            s => s.Role == NodeRole.Stopped && s.Activation == activation && storages[follower].FailedWrites == attempts,
             TimeSpan.FromSeconds(2), $"{follower} to stay stopped without writing again",
             s => $"{s.Role} activation {s.Activation}, {storages[follower].FailedWrites} failed writes (were {attempts})");
         var errors = logs.Of(follower).Where(l => l.Level >= LogLevel.Error).ToArray();

@@ -77,7 +77,7 @@ public sealed class BenchFiguresTests
     }
 
     private static NodeStatus Status(string node, string role, long term, string leader, (int Writes, double Entries) writes, long proposals) =>
-        new(node, node, role, term, leader, 0, 0, 0, 0)
+        new(node, node, Enum.Parse<NodeRole>(role, ignoreCase: true), term, leader, 0, 0, 0, 0)
         {
             Stages =
             [

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -27,7 +28,7 @@ public sealed partial class FailoverTests(ThreeNodeSqliteCluster cluster) : ICla
             rows => rows.All(row => row.Reachable) && rows.Select(row => (row.Status!.Leader, row.Status.Term)).Distinct().Count() == 1,
             ElectionLimit);
 
-        Assert.Single(rows, row => row.Status!.Role == "leader");
+        Assert.Single(rows, row => row.Status!.Role == NodeRole.Leader);
         Assert.All(rows, row => Assert.Equal(row.Node, row.Status!.Silo));
     }
 
@@ -43,7 +44,7 @@ public sealed partial class FailoverTests(ThreeNodeSqliteCluster cluster) : ICla
 
         var after = await cluster.WaitForAsync($"a new leader after {oldLeader} was killed",
             rows => TestCluster.AgreedLeader(rows, ClusterSize) is { } leader && leader != oldLeader, ElectionLimit);
-        Assert.True(after.Single(row => row.Status?.Role == "leader").Status!.Term > oldTerm);
+        Assert.True(after.Single(row => row.Status?.Role == NodeRole.Leader).Status!.Term > oldTerm);
 
         var (elapsed, json) = await StatusJsonAsync();
         Assert.False(RowFor(json, oldLeader).GetProperty("reachable").GetBoolean());
@@ -91,7 +92,7 @@ public sealed partial class FailoverTests(ThreeNodeSqliteCluster cluster) : ICla
         var state = cluster.Launcher.State;
         await cluster.WaitForAsync($"{oldLeader} follows again or has stopped itself",
             rows => TestCluster.AgreedLeader(rows, ClusterSize) is not null
-                    && (rows.Single(row => row.Node == oldLeader).Status?.Role == "follower"
+                    && (rows.Single(row => row.Node == oldLeader).Status?.Role == NodeRole.Follower
                         || !SiloProcess.IsRunning(state, state.Node(oldLeader))),
             ElectionLimit);
     }

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Client;
@@ -141,7 +142,7 @@ public sealed class HostsTests(NetnsHosts hosts) : IClassFixture<NetnsHosts>
             await hosts.AgreedLeaderAsync(answering: NetnsHosts.Nodes - 1, except: killed);
             await hosts.RunAsync("start", killed);
             await hosts.WaitForAsync($"{killed} back as a follower", rows =>
-                rows.Single(r => r.Node == killed).Status?.Role == "follower", TimeSpan.FromSeconds(120));
+                rows.Single(r => r.Node == killed).Status?.Role == NodeRole.Follower, TimeSpan.FromSeconds(120));
         });
 
         await FinalReads.AssertLinearizableAsync(hosts.Target, history);

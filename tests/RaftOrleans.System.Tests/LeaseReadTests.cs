@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Cli.Cluster;
 
 namespace RaftOrleans.System.Tests;
@@ -48,7 +49,7 @@ public sealed class LeaseReadTests(LeaseReadCluster cluster) : IClassFixture<Lea
             try
             {
                 await cluster.WaitForAsync($"a new leader while {isolated} is isolated",
-                    rows => rows.Any(row => row.Node != isolated && row.Status?.Role == "leader"), ElectionLimit);
+                    rows => rows.Any(row => row.Node != isolated && row.Status?.Role == NodeRole.Leader), ElectionLimit);
             }
             finally
             {

@@ -53,7 +53,7 @@ public sealed class GrowShrinkTests(GrowShrinkCluster cluster) : IClassFixture<G
             await Task.Delay(TimeSpan.FromSeconds(4));
             var rows = await cluster.StatusAsync();
             var n5 = rows.Single(r => r.Node == "n5").Status!;
-            Assert.True(n5.Role == "leader" && n5.CommitIndex > before + 20,
+            Assert.True(n5.Role == NodeRole.Leader && n5.CommitIndex > before + 20,
                 $"writes did not reach n5 as leader (commit {before} -> {n5.CommitIndex}): {TestCluster.Describe(rows)}");
             await MembershipRun.MoveLeaderAsync(cluster, "n1");
             foreach (var node in new[] { "n4", "n5" }) await MembershipRun.MemberAsync(cluster, "remove", node);
@@ -87,7 +87,7 @@ public sealed class ReplaceTests(ReplaceCluster cluster) : IClassFixture<Replace
                    && now.Single(r => r.Node == "n6").Status is { } n6
                    && n6.AppliedIndex == now.Single(r => r.Node == leader).Status!.CommitIndex,
             TimeSpan.FromSeconds(30));
-        var leaderNode = rows.Single(r => r.Status?.Role == "leader").Node;
+        var leaderNode = rows.Single(r => r.Status?.Role == NodeRole.Leader).Node;
         await using var channel = new OrleansNodeChannel(cluster.Launcher.State.Endpoints());
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var n6Status = rows.Single(r => r.Node == "n6").Status!;
@@ -123,7 +123,7 @@ public sealed class MoveLeaderTests(MoveLeaderCluster cluster) : IClassFixture<M
                 var exitCode = await MemberCommand.RunAsync("move-leader", [target, "--cluster-dir", cluster.Directory], output, error);
                 Assert.True(exitCode == 0, $"move-leader {target} exited {exitCode}: {error}");
                 var rows = await cluster.StatusAsync();
-                Assert.True(rows.Single(r => r.Node == target).Status?.Role == "leader",
+                Assert.True(rows.Single(r => r.Node == target).Status?.Role == NodeRole.Leader,
                     $"after move-leader {target}: {TestCluster.Describe(rows)}");
             }
         });

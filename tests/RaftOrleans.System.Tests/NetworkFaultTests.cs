@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Client;
 
@@ -29,7 +30,7 @@ public sealed class NetworkFaultTests(FaultsSqliteCluster cluster) : IClassFixtu
 
         await RaftctlAsync("heal");
         rows = await WaitForAllFollowingAsync();
-        var second = rows.Single(row => row.Status!.Role == "leader").Node;
+        var second = rows.Single(row => row.Status!.Role == NodeRole.Leader).Node;
         Assert.All(rows, row => Assert.Equal("none", row.Status!.Faults));
 
         var others = rows.Select(row => row.Node).Where(node => node != second).ToArray();
@@ -60,14 +61,14 @@ public sealed class NetworkFaultTests(FaultsSqliteCluster cluster) : IClassFixtu
     /// <summary>A node other than <paramref name="cutOff"/> leads and the other connected node follows it.</summary>
     private Task<IReadOnlyList<NodeStatusRow>> WaitForLeaderOtherThanAsync(string cutOff) =>
         cluster.WaitForAsync($"a new leader without {cutOff}",
-            rows => rows.FirstOrDefault(row => row.Node != cutOff && row.Status?.Role == "leader") is { } leader
+            rows => rows.FirstOrDefault(row => row.Node != cutOff && row.Status?.Role == NodeRole.Leader) is { } leader
                     && rows.Count(row => row.Node != cutOff && row.Status?.Leader == leader.Node && row.Status.Term == leader.Status!.Term) == 2,
             ElectionLimit);
 
     private Task<IReadOnlyList<NodeStatusRow>> WaitForAllFollowingAsync() =>
         cluster.WaitForAsync("all three nodes follow one leader in one term",
             rows => rows.All(row => row.Reachable)
-                    && rows.Count(row => row.Status!.Role == "leader") == 1
+                    && rows.Count(row => row.Status!.Role == NodeRole.Leader) == 1
                     && rows.Select(row => (row.Status!.Leader, row.Status.Term)).Distinct().Count() == 1,
             ElectionLimit);
 }

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Database;
 
@@ -53,6 +54,6 @@ public sealed class PostgresTests(ThreeNodePostgresCluster cluster) : IClassFixt
 
         cluster.Launcher.Start(oldLeader);
         await cluster.WaitForAsync($"{oldLeader} restarted from PostgreSQL follows the new leader",
-            now => now.Single(row => row.Node == oldLeader).Status?.Role == "follower", TestCluster.StartLimit);
+            now => now.Single(row => row.Node == oldLeader).Status?.Role == NodeRole.Follower, TestCluster.StartLimit);
     }
 }

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Client;
@@ -108,7 +109,7 @@ public abstract class TestCluster : IAsyncLifetime
     /// <summary>The one leader a majority of the reachable rows agree on, or null.</summary>
     public static string? AgreedLeader(IReadOnlyList<NodeStatusRow> rows, int clusterSize)
     {
-        var leader = rows.FirstOrDefault(row => row.Status?.Role == "leader")?.Node;
+        var leader = rows.FirstOrDefault(row => row.Status?.Role == NodeRole.Leader)?.Node;
         return leader is not null && rows.Count(row => row.Status?.Leader == leader) >= clusterSize / 2 + 1 ? leader : null;
     }
 }

@@ -104,7 +104,7 @@ public sealed class FailoverRound(ClusterLauncher launcher, int writers, int val
         {
             var statuses = await Task.WhenAll(nodes.Select(node => StatusOrNullAsync(channel, node)));
             var answered = statuses.OfType<NodeStatus>().ToList();
-            foreach (var leader in answered.Where(status => status.Role == "leader" && acceptable(status)))
+            foreach (var leader in answered.Where(status => status.Role == NodeRole.Leader && acceptable(status)))
             {
                 if (answered.Count(status => status.Leader == leader.Node && status.Term == leader.Term) >= majority)
                 {
@@ -151,7 +151,7 @@ public sealed class FailoverRound(ClusterLauncher launcher, int writers, int val
 
             var rows = await NodeStatusReader.ReadAsync(endpoints, NodeStatusReader.DefaultTimeout, cancellation);
             var restarted = rows.Single(row => row.Node == node).Status;
-            var leader = rows.Select(row => row.Status).FirstOrDefault(status => status?.Role == "leader");
+            var leader = rows.Select(row => row.Status).FirstOrDefault(status => status?.Role == NodeRole.Leader);
             if (restarted is not null && leader is not null && restarted.AppliedIndex >= leader.CommitIndex)
             {
                 return started.Elapsed.TotalSeconds;

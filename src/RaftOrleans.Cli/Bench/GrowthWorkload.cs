@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Globalization;
 
 namespace RaftOrleans.Cli.Bench;
@@ -140,7 +141,7 @@ public static class GrowthWorkload
     private static async Task<long> LeaderLastIndexAsync(WorkloadContext context)
     {
         var statuses = await RunObservation.StatusesAsync(context.Channel, context.Cancellation);
-        return statuses.Where(status => status.Role == "leader").MaxBy(status => status.Term)?.LastLogIndex
+        return statuses.Where(status => status.Role == NodeRole.Leader).MaxBy(status => status.Term)?.LastLogIndex
                ?? (statuses.Count > 0 ? statuses.Max(status => status.LastLogIndex) : throw new Cluster.LauncherException("no node answered a status call"));
     }
 }

@@ -35,12 +35,12 @@ public sealed record RunObservation(
             leader is null ? null : MeanEntries(after.Where(status => status.Node != leader.Node).Select(status => status.Node)))
         {
             LastLogIndexAfter = after.Count == 0 ? null
-                : after.Where(status => status.Role == "leader").MaxBy(status => status.Term)?.LastLogIndex ?? after.Max(status => status.LastLogIndex),
+                : after.Where(status => status.Role == NodeRole.Leader).MaxBy(status => status.Term)?.LastLogIndex ?? after.Max(status => status.LastLogIndex),
         };
     }
 
     private static string? LeaderOf(IReadOnlyList<NodeStatus> statuses) =>
-        statuses.Where(status => status.Role == "leader").MaxBy(status => status.Term)?.Node;
+        statuses.Where(status => status.Role == NodeRole.Leader).MaxBy(status => status.Term)?.Node;
 
     /// <summary>The status of every node that answers within a second.</summary>
     public static async Task<IReadOnlyList<NodeStatus>> StatusesAsync(IRaftNodeChannel channel, CancellationToken cancellation)

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -129,7 +130,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         {
             ThrowIfAnyExited(state);
             rows = await NodeStatusReader.ReadAsync(state.Endpoints(), NodeStatusReader.DefaultTimeout, cancellationToken);
-            var leader = rows.FirstOrDefault(row => row.Status?.Role == "leader");
+            var leader = rows.FirstOrDefault(row => row.Status?.Role == NodeRole.Leader);
             if (leader is not null && rows.Count(row => row.Status?.Leader == leader.Node) >= majority)
             {
                 return rows;
@@ -139,7 +140,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         }
 
         throw new LauncherException($"no leader elected within {limit.TotalSeconds:0} s; last seen: " +
-            string.Join("; ", rows.Select(row => row.Status is { } s ? $"{row.Node} {s.Role} term {s.Term}" : $"{row.Node} unreachable")));
+            string.Join("; ", rows.Select(row => row.Status is { } s ? $"{row.Node} {s.Role.Name()} term {s.Term}" : $"{row.Node} unreachable")));
     }
 
     /// <summary>Polls one node until it answers a status call.</summary>

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 
 namespace RaftOrleans.Cli.Cluster;
@@ -10,7 +11,7 @@ public sealed record StatusChanges(IReadOnlyList<string> Notes, IReadOnlySet<(st
 
     /// <summary>The leader of a frame: the reachable node that says it leads, in the highest term.</summary>
     public static string? LeaderOf(IReadOnlyList<NodeStatusRow> rows) =>
-        rows.Where(row => row.Status?.Role == "leader").OrderByDescending(row => row.Status!.Term).FirstOrDefault()?.Node;
+        rows.Where(row => row.Status?.Role == NodeRole.Leader).OrderByDescending(row => row.Status!.Term).FirstOrDefault()?.Node;
 
     /// <summary>A new leader (or none any more), a term change, a node that became unreachable or answers again.</summary>
     public static StatusChanges Between(IReadOnlyList<NodeStatusRow>? previous, IReadOnlyList<NodeStatusRow> current)

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using System.Globalization;
 using System.Text.Json;
 using RaftOrleans.Hosting.Client;
@@ -82,7 +83,7 @@ public static class StatusTable
 
         return
         [
-            s.Node, s.Silo, s.Role, Number(s.Term), s.Leader ?? "-", Number(s.CommitIndex), Number(s.AppliedIndex),
+            s.Node, s.Silo, s.Role.Name(), Number(s.Term), s.Leader ?? "-", Number(s.CommitIndex), Number(s.AppliedIndex),
             Number(s.LastLogIndex), Number(s.SnapshotIndex), Contact(s.MillisecondsSinceLeaderContact),
         ];
     }
@@ -106,7 +107,7 @@ public static class StatusTable
         {
             node = row.Node,
             reachable = row.Reachable,
-            role = row.Status?.Role,
+            role = row.Status?.Role.Name(),
             term = row.Status?.Term,
             leader = row.Status?.Leader,
             commitIndex = row.Status?.CommitIndex,

@@ -113,7 +113,7 @@ public sealed class DashboardState(string clusterId, TimeSpan history)
         var leader = StatusChanges.LeaderOf(rows);
         var leaderStatus = leader is null ? null : rows.Single(row => row.Node == leader).Status;
         var nodes = rows.Select(row => row.Status is { } s
-            ? new DashboardNode(row.Node, true, null, s.Role, s.Term, s.Leader, s.CommitIndex, s.AppliedIndex, s.LastLogIndex,
+            ? new DashboardNode(row.Node, true, null, s.Role.Name(), s.Term, s.Leader, s.CommitIndex, s.AppliedIndex, s.LastLogIndex,
                 s.SnapshotIndex, leaderStatus is null ? null : Math.Max(0, leaderStatus.CommitIndex - s.AppliedIndex),
                 s.MillisecondsSinceLeaderContact, s.Faults)
             : new DashboardNode(row.Node, false, row.Error, null, null, null, null, null, null, null, null, null, null)).ToArray();

@@ -129,7 +129,7 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
     /// <summary>A leader that a majority of all five nodes acknowledge (itself included), or null.</summary>
     public static NodeStatus? LeaderOf(IReadOnlyList<NodeStatusRow> rows, int majority)
     {
-        var leaders = rows.Where(r => r.Status?.Role == "leader").Select(r => r.Status!).ToList();
+        var leaders = rows.Where(r => r.Status?.Role == NodeRole.Leader).Select(r => r.Status!).ToList();
         return leaders.FirstOrDefault(l => rows.Count(r => r.Status?.Leader == l.Node && r.Status.Term == l.Term) >= majority);
     }
 
@@ -153,7 +153,7 @@ public sealed class DemoCluster(ClusterLauncher launcher, TextWriter output, Can
         while (clock.Elapsed < period)
         {
             var rows = await StatusAsync();
-            if (rows.FirstOrDefault(r => r.Status?.Role == "leader") is { Status: { } leader }) return leader;
+            if (rows.FirstOrDefault(r => r.Status?.Role == NodeRole.Leader) is { Status: { } leader }) return leader;
             await Task.Delay(250, cancellation);
         }
         return null;

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 
 namespace RaftOrleans.Cli.Demo;
@@ -185,7 +186,7 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
         Narrate("heal the network: the old leader steps down and takes the new leader's log");
         await cluster.FaultAsync("heal");
         var caughtUp = await cluster.WaitUntilAsync(rows => CaughtUp(rows, fresh.Node, minority), ElectionLimit);
-        var observed = $"{old.Node} is {(await cluster.StatusAsync()).First(r => r.Node == old.Node).Status?.Role ?? "unreachable"}";
+        var observed = $"{old.Node} is {(await cluster.StatusAsync()).First(r => r.Node == old.Node).Status?.Role.Name() ?? "unreachable"}";
         var replaced = caughtUp && stranded.LastLogIndex > stranded.CommitIndex;
         if (replaced)
         {
@@ -294,7 +295,7 @@ public sealed class DemoScenarios(DemoCluster cluster, TextWriter output)
     private static bool CaughtUp(IReadOnlyList<NodeStatusRow> rows, string leader, IEnumerable<string> nodes)
     {
         var lead = rows.FirstOrDefault(r => r.Node == leader)?.Status;
-        if (lead is null || lead.Role != "leader") return false;
+        if (lead is null || lead.Role != NodeRole.Leader) return false;
         return nodes.All(n => rows.FirstOrDefault(r => r.Node == n)?.Status is { } s &&
                               s.LastLogIndex == lead.LastLogIndex && s.CommitIndex == lead.CommitIndex);
     }

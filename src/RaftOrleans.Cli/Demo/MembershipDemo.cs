@@ -117,7 +117,7 @@ public sealed class MembershipDemo(ClusterLauncher launcher, TextWriter output, 
         try
         {
             var rows = await launcher.WaitForLeaderAsync(TimeSpan.FromSeconds(60), cancellation);
-            return rows.FirstOrDefault(r => r.Status?.Role == "leader")?.Status;
+            return rows.FirstOrDefault(r => r.Status?.Role == NodeRole.Leader)?.Status;
         }
         catch (LauncherException)
         {

@@ -140,7 +140,7 @@ public static class MemberCommand
         if (MembershipClient.Leader(views) is not { } leader)
         {
             await error.WriteLineAsync("raftctl member list: no leader answered; " +
-                string.Join("; ", views.Select(v => v.View is { } view ? $"{v.Node} {view.Role} term {view.Term}" : $"{v.Node} unreachable")));
+                string.Join("; ", views.Select(v => v.View is { } view ? $"{v.Node} {view.Role.Name()} term {view.Term}" : $"{v.Node} unreachable")));
             return ExitCodes.Unavailable;
         }
 

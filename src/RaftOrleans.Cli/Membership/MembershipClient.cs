@@ -50,7 +50,7 @@ public sealed class MembershipClient(OrleansNodeChannel channel)
 
     /// <summary>The view of the node that leads in the highest term seen, or null when none does.</summary>
     public static MembershipView? Leader(IReadOnlyList<NodeMembership> views) =>
-        views.Select(v => v.View).Where(v => v?.Role == "leader").MaxBy(v => v!.Term);
+        views.Select(v => v.View).Where(v => v?.Role == NodeRole.Leader).MaxBy(v => v!.Term);
 
     /// <summary>Asks the leader for <paramref name="kind"/> of <paramref name="node"/> until it commits, is
     /// refused, or <paramref name="limit"/> passes. Once a request was sent, a leader whose configuration

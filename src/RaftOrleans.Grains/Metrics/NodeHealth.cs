@@ -12,9 +12,9 @@ public static class NodeHealth
     public static HealthVerdict Liveness(NodeStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        return status.Role == "stopped"
+        return status.Role == NodeRole.Stopped
             ? new HealthVerdict(false, $"node {status.Node} stopped acting")
-            : new HealthVerdict(true, $"node {status.Node} alive: {status.Role}, term {status.Term}");
+            : new HealthVerdict(true, $"node {status.Node} alive: {status.Role.Name()}, term {status.Term}");
     }
 
     /// <summary>Ready: the node leads, or it heard from a leader within one election timeout. A node that
@@ -22,19 +22,19 @@ public static class NodeHealth
     public static HealthVerdict Readiness(NodeStatus status, TimeSpan electionTimeout)
     {
         ArgumentNullException.ThrowIfNull(status);
-        if (status.Role == "stopped")
+        if (status.Role == NodeRole.Stopped)
         {
             return new HealthVerdict(false, $"node {status.Node} stopped acting");
         }
 
-        if (status.Role == "leader")
+        if (status.Role == NodeRole.Leader)
         {
             return new HealthVerdict(true, $"node {status.Node} leads term {status.Term}");
         }
 
         if (status.Leader is null || status.MillisecondsSinceLeaderContact is not { } sinceContact)
         {
-            return new HealthVerdict(false, $"node {status.Node} knows no leader ({status.Role}, term {status.Term})");
+            return new HealthVerdict(false, $"node {status.Node} knows no leader ({status.Role.Name()}, term {status.Term})");
         }
 
         var limit = (long)electionTimeout.TotalMilliseconds;

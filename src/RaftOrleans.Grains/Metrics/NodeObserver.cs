@@ -27,7 +27,6 @@ public sealed class NodeObserver : BackgroundService
 
     public static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(1);
 
-    private static readonly string[] Roles = ["leader", "follower", "candidate", "precandidate", "learner", "stopped"];
 
     private readonly IGrainFactory _grains;
     private readonly RaftNodeSettings _settings;
@@ -177,6 +176,6 @@ public sealed class NodeObserver : BackgroundService
     private IEnumerable<Measurement<int>> RoleMeasurements()
     {
         if (Fresh() is not { } status) return [];
-        return Roles.Select(role => new Measurement<int>(role == status.Role ? 1 : 0, _nodeTag, new KeyValuePair<string, object?>("role", role)));
+        return NodeRoleNames.All.Select(role => new Measurement<int>(role == status.Role ? 1 : 0, _nodeTag, new KeyValuePair<string, object?>("role", role.Name())));
     }
 }

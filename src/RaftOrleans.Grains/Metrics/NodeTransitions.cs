@@ -39,7 +39,7 @@ public sealed class NodeTransitions
             Elections += current.Term - _previous.Term;
         }
 
-        if (current.Role == "leader" && _previous?.Role != "leader")
+        if (current.Role == NodeRole.Leader && _previous?.Role != NodeRole.Leader)
         {
             ElectionsWon++;
         }

@@ -69,7 +69,7 @@ public sealed partial class RaftNodeGrain
                 NoteElectionStarted(); // RaftNodeGrain.Counters.cs
                 if (ready.SoftState is { } soft)
                     _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
-                        NodeId, RoleName(soft.Role), _core.Term, soft.Leader ?? "unknown");
+                        NodeId, ReportedRole(soft.Role, _core.Config.IsLearner(NodeId)).Name(), _core.Term, soft.Leader ?? "unknown");
             }
         }
         catch (Exception e)

@@ -49,7 +49,7 @@ public sealed partial class RaftNodeGrain
         var status = _core.Status();
         var members = status.Config.Voters.Select(v => Member(v, voter: true))
             .Concat(status.Config.Learners.Select(l => Member(l, voter: false))).ToArray();
-        return Task.FromResult(new MembershipView(NodeId, Stopped ? "stopped" : status.RoleName, status.Term, status.Leader,
+        return Task.FromResult(new MembershipView(NodeId, ReportedRole(status), status.Term, status.Leader,
             status.LastLogIndex, status.CommitIndex, _core.ConfigChangePending, members));
 
         MemberView Member(string node, bool voter)

@@ -153,7 +153,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         long? sinceLeader = status.Role == Role.Leader ? 0
             : _lastLeaderContactTimestamp == 0 ? null
             : (long)Stopwatch.GetElapsedTime(_lastLeaderContactTimestamp).TotalMilliseconds;
-        var role = Stopped ? "stopped" : status.Role == Role.Follower && status.Config.IsLearner(NodeId) ? "learner" : RoleName(status.Role);
+        var role = ReportedRole(status);
         var faults = _services.GetRequiredService<NetworkFaultState>().Current;
         return Task.FromResult(new NodeStatus(NodeId, _silo.Name, role, status.Term, status.Leader, status.CommitIndex,
             status.AppliedIndex, status.LastLogIndex, sinceLeader)
@@ -289,12 +289,16 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         _queuedTicks = 0;
     }
 
-    private static string RoleName(Role role) => role switch
+    /// <summary>The role this node reports: the core's, a learner for a follower that does not vote, stopped once
+    /// this activation stopped acting.</summary>
+    private NodeRole ReportedRole(RaftStatus status) => Stopped ? NodeRole.Stopped : ReportedRole(status.Role, status.Config.IsLearner(NodeId));
+
+    private static NodeRole ReportedRole(Role role, bool learner) => role switch
     {
-        Role.Leader => "leader",
-        Role.Follower => "follower",
-        Role.Candidate => "candidate",
-        Role.PreCandidate => "precandidate",
-        _ => role.ToString().ToLowerInvariant(),
+        Role.Leader => NodeRole.Leader,
+        Role.Follower => learner ? NodeRole.Learner : NodeRole.Follower,
+        Role.Candidate => NodeRole.Candidate,
+        Role.PreCandidate => NodeRole.PreCandidate,
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "a role the node cannot report"),
     };
 }

@@ -30,7 +30,7 @@ public sealed class BreakdownReportTests
     }
 
     private static NodeStatus Status(string node, string role, long term, params StageHistogram[] stages) =>
-        new(node, node, role, term, null, 0, 0, 0, null) { Stages = stages };
+        new(node, node, Enum.Parse<NodeRole>(role, ignoreCase: true), term, null, 0, 0, 0, null) { Stages = stages };
 
     /// <summary>A stage holding <paramref name="samples"/> pairs of (count, value in ms).</summary>
     private static StageHistogram Stage(string name, params long[] samples)

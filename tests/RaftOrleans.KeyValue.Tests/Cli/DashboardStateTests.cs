@@ -15,7 +15,7 @@ public sealed class DashboardStateTests
         new(DashboardState.WriteStage, "ms", count, count * ms, count == 0 ? [] : [StageBuckets.Of(ms)], count == 0 ? [] : [count]);
 
     private static NodeStatusRow Row(string node, string role, long term, string? leader, long commit, long applied, StageHistogram? writes = null) =>
-        new(node, new NodeStatus(node, node, role, term, leader, commit, applied, commit, 0) { Stages = writes is null ? [] : [writes] }, null);
+        new(node, new NodeStatus(node, node, Enum.Parse<NodeRole>(role, ignoreCase: true), term, leader, commit, applied, commit, 0) { Stages = writes is null ? [] : [writes] }, null);
 
     [Fact]
     public void Writes_per_second_and_latency_come_from_what_the_histograms_grew_by()

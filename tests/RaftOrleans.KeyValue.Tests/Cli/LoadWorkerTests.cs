@@ -96,6 +96,6 @@ public sealed class LoadWorkerTests
         }
 
         public Task<NodeStatus> GetStatusAsync(string node, CancellationToken cancellationToken) =>
-            Task.FromResult(new NodeStatus(node, node, "leader", 1, node, _machine.AppliedIndex, _machine.AppliedIndex, _machine.AppliedIndex, 0));
+            Task.FromResult(new NodeStatus(node, node, NodeRole.Leader, 1, node, _machine.AppliedIndex, _machine.AppliedIndex, _machine.AppliedIndex, 0));
     }
 }

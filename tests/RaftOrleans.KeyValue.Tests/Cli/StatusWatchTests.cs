@@ -8,7 +8,7 @@ namespace RaftOrleans.KeyValue.Tests.Cli;
 public sealed class StatusWatchTests
 {
     private static NodeStatusRow Row(string node, string role, long term, string? leader) =>
-        new(node, new NodeStatus(node, node, role, term, leader, 7, 7, 7, role == "leader" ? 0 : 20), null);
+        new(node, new NodeStatus(node, node, Enum.Parse<NodeRole>(role, ignoreCase: true), term, leader, 7, 7, 7, role == "leader" ? 0 : 20), null);
 
     private static NodeStatusRow Unreachable(string node) => new(node, null, "gateway 127.0.0.1:1: ConnectionRefused (silo not running?)");
 

@@ -41,7 +41,7 @@ public sealed class MembershipTests
         cluster.CommitEverywhere(5, prefix: "l");
         var learner = cluster["n4"].Raft!;
         Assert.True(learner.Config.IsLearner("n4"));
-        Assert.Equal("learner", learner.Status().RoleName);
+        Assert.Equal(Role.Follower, learner.Role); // a learner follows; it only does not vote
         Assert.Equal(cluster.Leader()!.Raft!.CommitIndex, learner.CommitIndex);
         // A learner is not counted: the quorum of the three voters is still two.
         Assert.Equal(2, cluster.Leader()!.Raft!.Config.Quorum);
