@@ -5,7 +5,7 @@ using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>What `raftctl cluster up` is asked for.</summary>
 public sealed record UpOptions

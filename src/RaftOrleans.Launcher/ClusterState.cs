@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>What `cluster up` started, kept in &lt;cluster dir&gt;/cluster.json so that later commands
 /// (kill, start, status, down) in other raftctl processes find the nodes, their ports and pids.</summary>

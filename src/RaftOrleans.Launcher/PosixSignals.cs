@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>Sends signals to silo processes: .NET can only SIGKILL (Process.Kill), and the launcher also
 /// needs SIGTERM (graceful stop), SIGSTOP (freeze, to test a node that hangs rather than dies) and SIGCONT.</summary>

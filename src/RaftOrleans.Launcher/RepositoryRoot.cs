@@ -1,4 +1,4 @@
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>Finds the checkout: $RAFTORLEANS_ROOT (set by the raftctl wrapper), else the first folder
 /// holding RaftOrleans.sln above the current folder or above this program.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>Builds the silo (src/RaftOrleans.Silo) into .raftctl/silo once, and again only when a source
 /// file changed since, so that `cluster up` starts silos from a fixed build instead of `dotnet run`.

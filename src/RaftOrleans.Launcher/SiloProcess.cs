@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RaftOrleans.Cli.Cluster;
+namespace RaftOrleans.Launcher;
 
 /// <summary>Starts one silo in the background, detached from the launcher (its own session, so the
 /// launcher can exit and a Ctrl-C in the terminal does not reach it), its output appended to its log file.</summary>

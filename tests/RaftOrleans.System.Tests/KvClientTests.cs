@@ -1,7 +1,7 @@
 using System.Text.Json;
+using RaftOrleans.Launcher;
 using Xunit.Abstractions;
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.History;

@@ -1,5 +1,6 @@
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Dashboard;
+using RaftOrleans.Launcher;
 using Xunit.Abstractions;
 
 namespace RaftOrleans.System.Tests;

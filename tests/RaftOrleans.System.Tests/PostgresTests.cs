@@ -1,5 +1,5 @@
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Database;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

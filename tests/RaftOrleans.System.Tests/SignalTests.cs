@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

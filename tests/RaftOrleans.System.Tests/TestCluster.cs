@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -1,5 +1,6 @@
 using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Database;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Cluster;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Cluster;
 

@@ -4,6 +4,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Demo;
 

@@ -6,6 +6,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
 using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 using static RaftOrleans.Cli.Membership.MembershipClient;
 
 namespace RaftOrleans.Cli.Demo;
