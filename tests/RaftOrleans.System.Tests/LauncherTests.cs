@@ -1,4 +1,3 @@
-
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
