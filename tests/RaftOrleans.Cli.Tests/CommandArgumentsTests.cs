@@ -1,6 +1,6 @@
 using RaftOrleans.Cli;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>The one option parser of every raftctl command: what it accepts and the one-line errors.</summary>
 public sealed class CommandArgumentsTests

@@ -2,7 +2,7 @@ using RaftOrleans.Cli.Dashboard;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>The dashboard's figures: writes per second and latency from the nodes' cumulative write histograms,
 /// the leader timeline, each node's lag.</summary>

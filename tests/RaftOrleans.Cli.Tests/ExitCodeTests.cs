@@ -1,6 +1,6 @@
 using RaftOrleans.Cli;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>One exit-code scheme for every command (README, "Exit codes"): 2 when nothing was tried (a bad
 /// command line or a client config that does not load), 3 when no cluster answered. Each case runs the

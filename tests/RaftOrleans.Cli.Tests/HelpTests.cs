@@ -1,6 +1,6 @@
 using RaftOrleans.Cli;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>`raftctl COMMAND --help` (and `raftctl help COMMAND`) print that command's usage and exit 0, for
 /// every command raftctl dispatches; an unknown command is a usage error.</summary>

@@ -1,7 +1,7 @@
 using RaftOrleans.Cli;
 using RaftOrleans.Cli.Kv;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>`get --lease` asks for a lease read; it goes with get only, and never with --stale.</summary>
 public sealed class KvRequestLeaseTests

@@ -3,9 +3,10 @@ using RaftOrleans.Client;
 using RaftOrleans.Contracts;
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
+using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>`raftctl load`'s workers against a one-node store, their history read back as `raftctl check`
 /// reads it: a refused cas is recorded as what it observed, so a store that wrongly refuses is caught.</summary>

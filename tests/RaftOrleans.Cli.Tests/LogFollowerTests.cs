@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>`cluster logs nX -f`: the last lines, then what is appended, also after the log begins anew.</summary>
 public sealed class LogFollowerTests : IDisposable

@@ -1,7 +1,6 @@
-
 using RaftOrleans.Launcher;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>A cluster's silo overrides (the demo's longer election timeout) are kept in its cluster.json, so a
 /// node started later by another raftctl process (cluster start, cluster add) gets them too.</summary>

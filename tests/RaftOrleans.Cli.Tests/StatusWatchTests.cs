@@ -2,7 +2,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Client;
 
-namespace RaftOrleans.KeyValue.Tests.Cli;
+namespace RaftOrleans.Cli.Tests;
 
 /// <summary>The frames of `status --watch`: what counts as a change since the last frame and how it is marked.</summary>
 public sealed class StatusWatchTests

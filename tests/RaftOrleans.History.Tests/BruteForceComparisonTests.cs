@@ -1,7 +1,7 @@
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.History.Tests;
 
 /// <summary>
 /// The checker against the definition: on many small random single-key histories (values repeat, info

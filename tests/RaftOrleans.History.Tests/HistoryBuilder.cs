@@ -1,6 +1,6 @@
 using RaftOrleans.History;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.History.Tests;
 
 /// <summary>Builds a history from operations given as intervals, then orders the events by time as a
 /// recorder would have written them.</summary>

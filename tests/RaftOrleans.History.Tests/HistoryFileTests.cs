@@ -1,6 +1,6 @@
 using RaftOrleans.History;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.History.Tests;
 
 public sealed class HistoryFileTests
 {

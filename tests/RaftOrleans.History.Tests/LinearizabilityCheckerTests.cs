@@ -1,7 +1,7 @@
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.History.Tests;
 
 public sealed class LinearizabilityCheckerTests
 {

@@ -1,6 +1,6 @@
 using RaftOrleans.History;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.History.Tests;
 
 /// <summary>
 /// A history made from a correct execution: every operation takes effect at one instant inside its

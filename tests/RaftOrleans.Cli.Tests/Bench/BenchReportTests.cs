@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using RaftOrleans.Cli.Bench;
 
-namespace RaftOrleans.KeyValue.Tests.Bench;
+namespace RaftOrleans.Cli.Tests.Bench;
 
 public sealed class BenchReportTests : IDisposable
 {

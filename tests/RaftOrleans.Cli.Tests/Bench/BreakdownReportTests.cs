@@ -1,7 +1,7 @@
 using RaftOrleans.Cli.Bench;
 using RaftOrleans.Contracts;
 
-namespace RaftOrleans.KeyValue.Tests.Bench;
+namespace RaftOrleans.Cli.Tests.Bench;
 
 public sealed class BreakdownReportTests
 {

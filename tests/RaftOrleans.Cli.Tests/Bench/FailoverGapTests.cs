@@ -1,6 +1,6 @@
 using RaftOrleans.Cli.Bench;
 
-namespace RaftOrleans.KeyValue.Tests.Bench;
+namespace RaftOrleans.Cli.Tests.Bench;
 
 public sealed class FailoverGapTests
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using RaftOrleans.Cli.Bench;
 
-namespace RaftOrleans.KeyValue.Tests.Bench;
+namespace RaftOrleans.Cli.Tests.Bench;
 
 public sealed class SvgChartTests
 {

@@ -1,7 +1,8 @@
 using RaftOrleans.Cli.Commands;
 using RaftOrleans.History;
+using RaftOrleans.History.Tests;
 
-namespace RaftOrleans.KeyValue.Tests.History;
+namespace RaftOrleans.Cli.Tests.Commands;
 
 public sealed class CheckCommandTests : IDisposable
 {
