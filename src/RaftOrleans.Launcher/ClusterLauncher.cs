@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 

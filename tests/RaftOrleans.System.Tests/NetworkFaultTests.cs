@@ -1,5 +1,5 @@
 using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RaftOrleans.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;

@@ -1,4 +1,3 @@
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Database;
 using RaftOrleans.Launcher;
 

@@ -1,4 +1,4 @@
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Launcher;
 

@@ -1,4 +1,4 @@
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 
 namespace RaftOrleans.Cli.Cluster;
 

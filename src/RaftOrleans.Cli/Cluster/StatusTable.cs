@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 
 namespace RaftOrleans.Cli.Cluster;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Launcher;
 

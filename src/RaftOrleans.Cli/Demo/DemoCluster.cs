@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
 using RaftOrleans.Launcher;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>
 /// The lifetime of a client host: it does nothing, because the process that connects (raftctl, a test, an

@@ -3,7 +3,7 @@ using System.Text.Json;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>Reads silo-config/client.json:
 /// <code>

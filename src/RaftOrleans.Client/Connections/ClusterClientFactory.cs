@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>Connects Orleans clients to a RaftOrleans cluster with several gateways and short limits on
 /// every wait, so that a dead or frozen silo costs a caller a second, not Orleans' 30 s default.</summary>

@@ -1,7 +1,7 @@
 using System.Net;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>How to reach a cluster from an Orleans client. Give <see cref="Clustering"/> to take the
 /// gateways from the membership table (they follow silos that come and go), or <see cref="Gateways"/> to

@@ -1,7 +1,7 @@
 using System.Net;
 using RaftOrleans.Hosting.Database;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>Where a cluster's nodes are: each node and the gateway of its own silo (node nX lives only on
 /// silo nX), and optionally the membership table. Read from silo-config/client.json or written by the

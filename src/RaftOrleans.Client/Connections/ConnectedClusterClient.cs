@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>A connected Orleans client and the host that runs it. Disposing stops it, waiting at most
 /// <see cref="StopTimeout"/> (a frozen gateway must not hold up the caller).</summary>

@@ -1,6 +1,6 @@
 using RaftOrleans.Contracts;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>
 /// Reads every node's status again and again (`status --watch`, the dashboard) over one Orleans client

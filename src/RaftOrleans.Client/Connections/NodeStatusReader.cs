@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using RaftOrleans.Contracts;
 
-namespace RaftOrleans.Hosting.Client;
+namespace RaftOrleans.Client.Connections;
 
 /// <summary>One row of `raftctl status`: what a node said about itself, or why it did not answer.</summary>
 public sealed record NodeStatusRow(string Node, NodeStatus? Status, string? Error)
