@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Xml.Linq;
 using RaftOrleans.Cli.Bench;
-using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

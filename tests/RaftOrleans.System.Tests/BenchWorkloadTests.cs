@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using RaftOrleans.Cli.Bench;
-using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 
@@ -152,7 +152,7 @@ public sealed class BenchWorkloadTests : IDisposable
     public async Task A_bad_command_line_gives_one_line_and_the_usage_exit_code(string arguments)
     {
         var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "raftctl.dll"));
+        start.ArgumentList.Add(TestRaftctl.Dll);
         start.ArgumentList.Add("bench");
         foreach (var word in arguments.Split(' ')) start.ArgumentList.Add(word);
         start.Environment["RAFTORLEANS_ROOT"] = RepositoryRoot.Find();

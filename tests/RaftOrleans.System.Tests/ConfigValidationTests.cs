@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

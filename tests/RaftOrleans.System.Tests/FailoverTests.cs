@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -1,7 +1,7 @@
 using RaftOrleans.Contracts;
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using RaftOrleans.Launcher;
 using Xunit.Abstractions;
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.History;
@@ -134,7 +134,7 @@ public sealed class KvClientTests(KvThreeNodeCluster cluster, ITestOutputHelper 
         var work = Directory.CreateTempSubdirectory("raftctl-tool-").FullName;
         try
         {
-            var project = Path.Combine(RepositoryRoot.Find(), "src", "RaftOrleans.Cli", "RaftOrleans.Cli.csproj");
+            var project = Path.Combine(RepositoryRoot.Find(), "src", "RaftOrleans.Raftctl", "RaftOrleans.Raftctl.csproj");
             var packages = Path.Combine(work, "packages");
             var tools = Path.Combine(work, "tools");
             await AssertExitsAsync(0, await ProcessAsync(work, DotnetHost.Path, "pack", project, "-c", "Release", "--no-build", "-o", packages));

@@ -1,4 +1,4 @@
-using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -1,5 +1,6 @@
 using RaftOrleans.Contracts;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.Cli.Membership;
 using RaftOrleans.Client;
 using RaftOrleans.Contracts;
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

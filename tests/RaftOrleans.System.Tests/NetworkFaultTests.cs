@@ -1,6 +1,7 @@
 using RaftOrleans.Contracts;
 using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

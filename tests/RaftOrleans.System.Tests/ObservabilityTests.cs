@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Dashboard;
+using RaftOrleans.Launcher;
 using Xunit.Abstractions;
 
 namespace RaftOrleans.System.Tests;
@@ -170,7 +171,7 @@ public sealed class ObservabilityTests(ObservedCluster cluster, ITestOutputHelpe
 
     /// <summary>Writes one after another, as a user's client would, so the page has writes to count; failures
     /// (the failover) are part of what it shows.</summary>
-    private static async Task WriteUntilAsync(RaftOrleans.Hosting.Client.ClusterEndpoints endpoints, CancellationToken stop)
+    private static async Task WriteUntilAsync(RaftOrleans.Client.Connections.ClusterEndpoints endpoints, CancellationToken stop)
     {
         await using var channel = new RaftOrleans.Client.OrleansNodeChannel(endpoints);
         var client = new RaftOrleans.Client.RaftKvClient(channel);

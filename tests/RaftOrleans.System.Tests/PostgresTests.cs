@@ -1,6 +1,6 @@
 using RaftOrleans.Contracts;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Database;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 

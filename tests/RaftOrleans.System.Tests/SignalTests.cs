@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 
@@ -173,7 +173,7 @@ public sealed class SignalTests : IDisposable
         return pids.Distinct().ToList();
     }
 
-    /// <summary>`raftctl` (the test build's raftctl.dll) as a child process, its output collected as it comes.</summary>
+    /// <summary>`raftctl` (the test build's raftctl.dll, see TestRaftctl) as a child process, its output collected as it comes.</summary>
     private sealed class RaftctlProcess : IDisposable
     {
         private readonly Process _process;
@@ -195,7 +195,7 @@ public sealed class SignalTests : IDisposable
             var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
             start.ArgumentList.Add("--default-signal=INT");
             start.ArgumentList.Add(DotnetHost.Path);
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "raftctl.dll"));
+            start.ArgumentList.Add(TestRaftctl.Dll);
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
             start.Environment["RAFTORLEANS_ROOT"] = RepositoryRoot.Find();
             var raftctl = new RaftctlProcess(new Process { StartInfo = start });

@@ -1,7 +1,7 @@
 using RaftOrleans.Contracts;
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.System.Tests;
 
@@ -119,10 +119,17 @@ public abstract class TestCluster : IAsyncLifetime
 public static class TestSilo
 {
 #if DEBUG
-    private const string Configuration = "Debug";
+    internal const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    internal const string Configuration = "Release";
 #endif
 
     public static string Dll => Path.Combine(RepositoryRoot.Find(), "src", "RaftOrleans.Silo", "bin", Configuration, "net10.0", SiloBuild.SiloDllName);
+}
+
+/// <summary>raftctl as the solution build made it in the tests' own configuration, for the tests that run it as a
+/// process (the test project references src/RaftOrleans.Raftctl for build order only).</summary>
+public static class TestRaftctl
+{
+    public static string Dll => Path.Combine(RepositoryRoot.Find(), "src", "RaftOrleans.Raftctl", "bin", TestSilo.Configuration, "net10.0", "raftctl.dll");
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

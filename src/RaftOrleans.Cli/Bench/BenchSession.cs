@@ -1,5 +1,5 @@
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,5 +1,6 @@
 using RaftOrleans.Contracts;
 using System.Globalization;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 
@@ -23,7 +24,7 @@ public static class GrowthWorkload
         var start = await LeaderLastIndexAsync(context);
         if (start >= context.Settings.Entries)
         {
-            throw new Cluster.LauncherException($"the log already holds {start:N0} entries, not fewer than --entries {context.Settings.Entries:N0}");
+            throw new LauncherException($"the log already holds {start:N0} entries, not fewer than --entries {context.Settings.Entries:N0}");
         }
 
         if (start >= from)
@@ -35,7 +36,7 @@ public static class GrowthWorkload
         var (crossed, _) = await WriteUntilAsync(context, start, [from]);
         if (crossed.Count == 0)
         {
-            throw new Cluster.LauncherException($"the warm-up could not fill the log to {from:N0} entries: no write succeeded for {StallLimit.TotalSeconds:0} s");
+            throw new LauncherException($"the warm-up could not fill the log to {from:N0} entries: no write succeeded for {StallLimit.TotalSeconds:0} s");
         }
     }
 
@@ -142,6 +143,6 @@ public static class GrowthWorkload
     {
         var statuses = await RunObservation.StatusesAsync(context.Channel, context.Cancellation);
         return statuses.Where(status => status.Role == NodeRole.Leader).MaxBy(status => status.Term)?.LastLogIndex
-               ?? (statuses.Count > 0 ? statuses.Max(status => status.LastLogIndex) : throw new Cluster.LauncherException("no node answered a status call"));
+               ?? (statuses.Count > 0 ? statuses.Max(status => status.LastLogIndex) : throw new LauncherException("no node answered a status call"));
     }
 }

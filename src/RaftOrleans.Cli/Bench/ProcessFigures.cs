@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,4 +1,5 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
 

@@ -1,5 +1,5 @@
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Database;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Cluster;
 

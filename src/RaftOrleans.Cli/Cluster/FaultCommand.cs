@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Cluster;
 

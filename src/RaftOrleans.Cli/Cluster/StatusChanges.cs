@@ -1,5 +1,5 @@
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 
 namespace RaftOrleans.Cli.Cluster;
 

@@ -1,5 +1,6 @@
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Cluster;
 

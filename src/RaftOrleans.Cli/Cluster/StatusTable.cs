@@ -1,7 +1,7 @@
 using RaftOrleans.Contracts;
 using System.Globalization;
 using System.Text.Json;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 
 namespace RaftOrleans.Cli.Cluster;
 

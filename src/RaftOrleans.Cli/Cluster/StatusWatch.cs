@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 
 namespace RaftOrleans.Cli.Cluster;
 

@@ -1,8 +1,9 @@
 using System.Net;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Commands;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Dashboard;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
 
 namespace RaftOrleans.Cli.Dashboard;
 

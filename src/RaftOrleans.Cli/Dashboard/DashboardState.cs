@@ -1,6 +1,6 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 
 namespace RaftOrleans.Cli.Dashboard;
 

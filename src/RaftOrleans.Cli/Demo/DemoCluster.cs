@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
-using RaftOrleans.Hosting.Client;
 using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Demo;
 

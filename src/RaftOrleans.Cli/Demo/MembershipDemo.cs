@@ -2,10 +2,11 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Cli.Kv;
 using RaftOrleans.Cli.Membership;
 using RaftOrleans.Client;
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Contracts;
 using RaftOrleans.History;
 using RaftOrleans.History.Checker;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Launcher;
 using static RaftOrleans.Cli.Membership.MembershipClient;
 
 namespace RaftOrleans.Cli.Demo;

@@ -1,6 +1,7 @@
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
-using RaftOrleans.Hosting.Client;
+using RaftOrleans.Client.Connections;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Kv;
 

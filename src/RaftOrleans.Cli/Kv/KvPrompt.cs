@@ -1,7 +1,7 @@
 using System.Text;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Kv;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using RaftOrleans.Cli.Cluster;
 
 namespace RaftOrleans.Cli.Kv;
 

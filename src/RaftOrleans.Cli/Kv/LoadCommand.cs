@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.History;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Kv;
 

@@ -3,6 +3,7 @@ using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Configuration;
+using RaftOrleans.Launcher;
 using static RaftOrleans.Cli.Membership.MembershipClient;
 
 namespace RaftOrleans.Cli.Membership;
