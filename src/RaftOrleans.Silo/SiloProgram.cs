@@ -19,12 +19,14 @@ public static class SiloProgram
     public static async Task<int> RunAsync(string[] args)
     {
         NodeConfig config;
+        RaftNodeSettings raft;
         try
         {
             var commandLine = SiloCommandLine.Parse(args);
             config = NodeConfigLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
+            raft = RaftSettingsBinding.Bind(config);
             CheckPortsFree(config);
-            await PrepareDatabasesAsync(config);
+            await PrepareDatabasesAsync(config, raft);
         }
         catch (ConfigException e)
         {
@@ -32,7 +34,7 @@ public static class SiloProgram
             return ExitCodes.BadConfiguration;
         }
 
-        using var host = BuildHost(config);
+        using var host = BuildHost(config, raft);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RaftOrleans.Silo");
         try
         {
@@ -69,14 +71,14 @@ public static class SiloProgram
 
     /// <summary>Opens both databases and creates their tables, so that a wrong or unreachable database stops
     /// the silo here with a line that names the key, not deep inside Orleans' start.</summary>
-    private static async Task PrepareDatabasesAsync(NodeConfig config)
+    private static async Task PrepareDatabasesAsync(NodeConfig config, RaftNodeSettings raft)
     {
         Directory.CreateDirectory(config.DataDirectory);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Prepare(config, ConfigKeys.ClusteringConnection, config.Clustering,
             () => ClusteringSchema.ApplyAsync(config.Clustering, limit.Token));
         await Prepare(config, ConfigKeys.StorageConnection, config.Storage,
-            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(RaftSettings(config).Storage, limit.Token));
+            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(raft.Storage, limit.Token));
     }
 
     private static async Task Prepare(NodeConfig config, string key, DatabaseConnection database, Func<Task> prepare)
@@ -102,22 +104,7 @@ public static class SiloProgram
 
     private static string Origin(NodeConfig config, string key) => config.Origin(key);
 
-    private static RaftNodeSettings RaftSettings(NodeConfig config) => new()
-    {
-        NodeId = config.NodeId,
-        Voters = config.Voters,
-        TickIntervalMs = config.TickIntervalMs,
-        ElectionTicks = config.ElectionTicks,
-        HeartbeatTicks = config.HeartbeatTicks,
-        SnapshotThresholdEntries = config.SnapshotThresholdEntries,
-        SnapshotThresholdBytes = config.SnapshotThresholdBytes,
-        SnapshotTrailingEntries = config.SnapshotTrailingEntries,
-        SnapshotChunkBytes = config.SnapshotChunkBytes,
-        LeaseClockDriftBoundMs = config.LeaseClockDriftBoundMs,
-        Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
-    };
-
-    private static IHost BuildHost(NodeConfig config)
+    private static IHost BuildHost(NodeConfig config, RaftNodeSettings raft)
     {
         AdoNetProviders.Register();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -144,7 +131,7 @@ public static class SiloProgram
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
             silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
-            silo.AddRaftNode(RaftSettings(config));
+            silo.AddRaftNode(raft);
             silo.UseKeyValueStateMachine(); // every real silo serves the replicated key-value store
         });
         builder.AddObservability(config); // /metrics, /healthz, /readyz and OTLP, when configured

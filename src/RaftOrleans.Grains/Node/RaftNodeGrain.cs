@@ -89,23 +89,15 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         _stateMachine = _stateMachineFactory.Create(NodeId);
         if (restored.Snapshot is { } snapshot) RestoreStateMachine(snapshot);
         var seed = Random.Shared.Next();
-        _core = new RaftNode(new RaftOptions
+        _core = new RaftNode(_settings.CoreOptions with
         {
-            NodeId = NodeId,
-            Voters = _settings.Voters,
-            ElectionTicks = _settings.ElectionTicks,
-            HeartbeatTicks = _settings.HeartbeatTicks,
-            SnapshotThresholdEntries = _settings.SnapshotThresholdEntries,
-            SnapshotThresholdBytes = _settings.SnapshotThresholdBytes,
-            SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
-            MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
             // The loop steps on while a write is in flight (RaftNodeGrain.Loop.cs, RaftNodeGrain.Writes.cs).
             AsyncStorageWrites = true,
             PromotionLagEntries = PromotionLagEntries,
-            // Lease reads only when asked for (ReadLeased), timed on the monotonic clock: ticks are dropped
-            // while storage stalls, so a tick count would let the lease outlive the followers' timeout.
-            LeaseReads = true,
+            // Lease reads (when the settings allow them) only when asked for (ReadLeased), timed on the monotonic
+            // clock: ticks are dropped while storage stalls, so a tick count would let the lease outlive the
+            // followers' timeout.
             LeaseClock = Stopwatch.GetTimestamp,
             LeaseClockDuration = _settings.LeaseDuration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond,
             LeaseForForwardedReads = false,
