@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Client;
+using RaftOrleans.Hosting.Client;
+
+namespace RaftOrleans.System.Tests;
+
+/// <summary>The README's configuration example, run: one setting (raft.snapshotThresholdEntries) given in the node
+/// file, overridden by a RAFTORLEANS_ environment variable, overridden in turn by a command-line option. The effect
+/// is seen from outside, in the node's status: a snapshot is taken after a few writes only when the value that
+/// wins is the small one.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class ConfigLayersTests : IDisposable
+{
+    /// <summary>Ports 28000-28012: silo 28000+i, gateway 28010+i, one pair per case.</summary>
+    private const int BasePort = 28000;
+    private const int Writes = 30;
+    private const string Small = "20";
+    private const string Large = "100000";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("raftorleans-layers-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public Task The_file_sets_the_snapshot_threshold() =>
+        AssertSnapshotTakenAsync(0, fileValue: Small, environment: [], options: []);
+
+    [Fact]
+    public Task An_environment_variable_overrides_the_file() =>
+        AssertSnapshotTakenAsync(1, fileValue: Large,
+            environment: new() { ["RAFTORLEANS_Raft__SnapshotThresholdEntries"] = Small }, options: []);
+
+    [Fact]
+    public Task An_option_overrides_the_environment_variable() =>
+        AssertSnapshotTakenAsync(2, fileValue: Large,
+            environment: new() { ["RAFTORLEANS_Raft__SnapshotThresholdEntries"] = Large }, options: ["--snapshot-threshold-entries", Small]);
+
+    private async Task AssertSnapshotTakenAsync(int slot, string fileValue, Dictionary<string, string> environment, string[] options)
+    {
+        var status = await RunAndWriteAsync(slot, fileValue, environment, options, waitForSnapshot: true);
+        Assert.True(status.SnapshotIndex > 0,
+            $"a threshold of {Small} entries should have given a snapshot after {Writes} writes: applied {status.AppliedIndex}, snapshot {status.SnapshotIndex}");
+    }
+
+    /// <summary>Starts a one-node silo, writes <see cref="Writes"/> keys and returns the node's status once it applied
+    /// them (and, when asked, once it reports a snapshot or 20 s passed).</summary>
+    private async Task<Contracts.NodeStatus> RunAndWriteAsync(int slot, string fileValue, Dictionary<string, string> environment,
+        string[] options, bool waitForSnapshot)
+    {
+        var siloPort = BasePort + slot;
+        var gatewayPort = BasePort + 10 + slot;
+        var clusterId = $"layers-{siloPort}";
+        var config = Path.Combine(_folder, $"n1-{slot}.json");
+        File.WriteAllText(config, $$"""
+            {
+              "node": "n1", "clusterId": "{{clusterId}}", "siloPort": {{siloPort}}, "gatewayPort": {{gatewayPort}},
+              "dataDir": "data-{{slot}}",
+              "raft": { "voters": ["n1"], "snapshotThresholdEntries": {{fileValue}} }
+            }
+            """);
+        var dll = SiloBuild.EnsureBuilt(RepositoryRoot.Find(), TextWriter.Null, TestSilo.Dll);
+        var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in (string[])[dll, "--config", config, .. options])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var silo = Process.Start(start)!;
+        var output = silo.StandardOutput.ReadToEndAsync();
+        var errors = silo.StandardError.ReadToEndAsync();
+        try
+        {
+            var cluster = new ClusterEndpoints
+            {
+                ClusterId = clusterId,
+                Nodes = [new NodeEndpoint("n1", new IPEndPoint(IPAddress.Loopback, gatewayPort))],
+            };
+            await WaitForAsync(cluster, silo, status => status.Role == "leader", TimeSpan.FromSeconds(90), "n1 leads");
+            await using (var channel = new OrleansNodeChannel(cluster))
+            {
+                var client = new RaftKvClient(channel);
+                for (var i = 0; i < Writes; i++)
+                {
+                    await client.PutAsync($"layers/{i}", "value");
+                }
+            }
+
+            return await WaitForAsync(cluster, silo,
+                status => status.AppliedIndex >= Writes && (!waitForSnapshot || status.SnapshotIndex > 0), TimeSpan.FromSeconds(20), null);
+        }
+        finally
+        {
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+            }
+
+            await silo.WaitForExitAsync();
+            _ = await output + await errors;
+        }
+    }
+
+    /// <summary>Polls the node's status until <paramref name="condition"/> holds; at the deadline returns the last
+    /// status seen (<paramref name="what"/> null) or fails naming what was awaited.</summary>
+    private static async Task<Contracts.NodeStatus> WaitForAsync(ClusterEndpoints cluster, Process silo,
+        Func<Contracts.NodeStatus, bool> condition, TimeSpan limit, string? what)
+    {
+        var clock = Stopwatch.StartNew();
+        NodeStatusRow? last = null;
+        while (true)
+        {
+            Assert.False(silo.HasExited, $"the silo exited with code {(silo.HasExited ? silo.ExitCode : 0)}");
+            last = (await NodeStatusReader.ReadAsync(cluster, NodeStatusReader.DefaultTimeout))[0];
+            if (last.Status is { } status && (condition(status) || (clock.Elapsed > limit && what is null)))
+            {
+                return status;
+            }
+
+            Assert.True(clock.Elapsed < limit, $"{what ?? "a status"} within {limit.TotalSeconds:0} s; last seen: {last.Status?.ToString() ?? last.Error}");
+            await Task.Delay(250);
+        }
+    }
+}
