@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using RaftOrleans.Cli.Cluster;
 using RaftOrleans.Client;
 using RaftOrleans.Hosting.Client;
@@ -13,7 +14,7 @@ namespace RaftOrleans.System.Tests;
 [Collection(RealProcesses.Name)]
 public sealed class ConfigLayersTests : IDisposable
 {
-    /// <summary>Ports 28000-28012: silo 28000+i, gateway 28010+i, one pair per case.</summary>
+    /// <summary>Ports 28000-28014: silo 28000+i, gateway 28010+i, one pair per run.</summary>
     private const int BasePort = 28000;
     private const int Writes = 30;
     private const string Small = "20";
@@ -37,17 +38,36 @@ public sealed class ConfigLayersTests : IDisposable
         AssertSnapshotTakenAsync(2, fileValue: Large,
             environment: new() { ["RAFTORLEANS_Raft__SnapshotThresholdEntries"] = Large }, options: ["--snapshot-threshold-entries", Small]);
 
+    /// <summary>The console format and the levels come from the same layers: JSON lines, chosen by a variable, carry
+    /// the source-generated event ids (2000 the silo is up, 1001 a role change); a level from the file silences the
+    /// node's information lines.</summary>
+    [Fact]
+    public async Task The_log_format_and_levels_come_from_configuration()
+    {
+        var (_, json) = await RunAndWriteAsync(3, fileValue: Large,
+            environment: new() { ["RAFTORLEANS_Logging__Console__FormatterName"] = "json" }, options: [], waitForSnapshot: false);
+        var events = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(entry => (Id: entry.GetProperty("EventId").GetInt32(), Category: entry.GetProperty("Category").GetString())).ToArray();
+        Assert.Contains((2000, "RaftOrleans.Silo"), events);
+        Assert.Contains(events, entry => entry.Id == 1001 && entry.Category == "RaftOrleans.Grains.RaftNodeGrain");
+
+        var (_, quiet) = await RunAndWriteAsync(4, fileValue: Large, environment: [], options: [], waitForSnapshot: false,
+            fileExtra: "\"logging\": { \"logLevel\": { \"RaftOrleans\": \"Warning\" } }");
+        Assert.DoesNotContain("is leader in term", quiet);
+        Assert.DoesNotContain(" up: silo ", quiet);
+    }
+
     private async Task AssertSnapshotTakenAsync(int slot, string fileValue, Dictionary<string, string> environment, string[] options)
     {
-        var status = await RunAndWriteAsync(slot, fileValue, environment, options, waitForSnapshot: true);
+        var (status, _) = await RunAndWriteAsync(slot, fileValue, environment, options, waitForSnapshot: true);
         Assert.True(status.SnapshotIndex > 0,
             $"a threshold of {Small} entries should have given a snapshot after {Writes} writes: applied {status.AppliedIndex}, snapshot {status.SnapshotIndex}");
     }
 
     /// <summary>Starts a one-node silo, writes <see cref="Writes"/> keys and returns the node's status once it applied
-    /// them (and, when asked, once it reports a snapshot or 20 s passed).</summary>
-    private async Task<Contracts.NodeStatus> RunAndWriteAsync(int slot, string fileValue, Dictionary<string, string> environment,
-        string[] options, bool waitForSnapshot)
+    /// them (and, when asked, once it reports a snapshot or 20 s passed), with what the silo wrote on stdout.</summary>
+    private async Task<(Contracts.NodeStatus Status, string Output)> RunAndWriteAsync(int slot, string fileValue, Dictionary<string, string> environment,
+        string[] options, bool waitForSnapshot, string? fileExtra = null)
     {
         var siloPort = BasePort + slot;
         var gatewayPort = BasePort + 10 + slot;
@@ -57,7 +77,7 @@ public sealed class ConfigLayersTests : IDisposable
             {
               "node": "n1", "clusterId": "{{clusterId}}", "siloPort": {{siloPort}}, "gatewayPort": {{gatewayPort}},
               "dataDir": "data-{{slot}}",
-              "raft": { "voters": ["n1"], "snapshotThresholdEntries": {{fileValue}} }
+              "raft": { "voters": ["n1"], "snapshotThresholdEntries": {{fileValue}} }{{(fileExtra is null ? "" : ",\n  " + fileExtra)}}
             }
             """);
         var dll = SiloBuild.EnsureBuilt(RepositoryRoot.Find(), TextWriter.Null, TestSilo.Dll);
@@ -75,6 +95,7 @@ public sealed class ConfigLayersTests : IDisposable
         using var silo = Process.Start(start)!;
         var output = silo.StandardOutput.ReadToEndAsync();
         var errors = silo.StandardError.ReadToEndAsync();
+        Contracts.NodeStatus last;
         try
         {
             var cluster = new ClusterEndpoints
@@ -92,7 +113,7 @@ public sealed class ConfigLayersTests : IDisposable
                 }
             }
 
-            return await WaitForAsync(cluster, silo,
+            last = await WaitForAsync(cluster, silo,
                 status => status.AppliedIndex >= Writes && (!waitForSnapshot || status.SnapshotIndex > 0), TimeSpan.FromSeconds(20), null);
         }
         finally
@@ -103,8 +124,10 @@ public sealed class ConfigLayersTests : IDisposable
             }
 
             await silo.WaitForExitAsync();
-            _ = await output + await errors;
         }
+
+        _ = await errors;
+        return (last, await output);
     }
 
     /// <summary>Polls the node's status until <paramref name="condition"/> holds; at the deadline returns the last

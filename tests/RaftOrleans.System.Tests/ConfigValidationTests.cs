@@ -19,6 +19,7 @@ public sealed class ConfigValidationTests : IDisposable
         "metrics port is the gateway port", "metrics port out of range", "bad OTLP endpoint",
         "misspelt environment variable", "bad environment value", "lease reads without check-quorum",
         "unknown raft key", "unreadable connection string file", "connection string and its file",
+        "bad log level", "bad console format",
     ];
 
     [Theory]
@@ -47,6 +48,7 @@ public sealed class ConfigValidationTests : IDisposable
         "misspelt environment variable" => new() { ["RAFTORLEANS_Raft__ElectonTicks"] = "20" },
         "bad environment value" => new() { ["RAFTORLEANS_Raft__PreVote"] = "maybe" },
         "connection string and its file" => new() { ["RAFTORLEANS_Storage__ConnectionStringFile"] = "/nonexistent/pg" },
+        "bad log level" => new() { ["RAFTORLEANS_Logging__LogLevel__Default"] = "Verbose" },
         _ => [],
     };
 
@@ -111,6 +113,11 @@ public sealed class ConfigValidationTests : IDisposable
             case "connection string and its file":
                 var both = WriteConfig("both.json", storageKind: "postgres", storageConnection: "Host=127.0.0.1;Password=secret-word");
                 return (["--config", both], ["environment variable RAFTORLEANS_Storage__ConnectionStringFile", "not both"], "secret-word");
+            case "bad log level":
+                return (["--config", WriteConfig("good.json")], ["environment variable RAFTORLEANS_Logging__LogLevel__Default", "'Verbose'", "Warning"], null);
+            case "bad console format":
+                var badFormat = WriteConfig("bad-format.json", extra: "\"logging\": { \"console\": { \"formatterName\": \"xml\" } }");
+                return (["--config", badFormat], [$"{badFormat}: logging.console.formatterName", "'xml'", "json"], null);
             default:
                 throw new ArgumentOutOfRangeException(nameof(badConfiguration), badConfiguration, "no such case");
         }

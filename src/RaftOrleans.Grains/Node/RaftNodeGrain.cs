@@ -14,6 +14,7 @@ using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
 using RaftOrleans.Raft.Messages;
 using RaftOrleans.Raft;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains;
 
@@ -112,9 +113,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             Interleave = true,
             KeepAlive = true,
         });
-        _logger.LogInformation(
-            "Raft node {Node} activated on silo {Silo}: term {Term}, voted for {Vote}, commit {Commit}, snapshot at {Snapshot}, {Entries} log entries after it, random seed {Seed}",
-            NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
+        _logger.Activated(NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
             restored.Snapshot?.Index ?? 0, restored.Entries.Count, seed);
     }
 
@@ -153,14 +152,13 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         {
             if (wire is null || wire.To != NodeId)
             {
-                _logger.LogWarning("Node {Node} dropped a message addressed to {To}", NodeId, wire?.To);
+                _logger.MisaddressedMessage(NodeId, wire?.To);
                 continue;
             }
             if (_inbox.Count >= MaxInboxMessages)
             {
                 if (_droppedIncoming++ % 1000 == 0)
-                    _logger.LogWarning("Raft node {Node}: inbox full ({Max} queued while storage is slow), dropping deliveries ({Dropped} so far)",
-                        NodeId, MaxInboxMessages, _droppedIncoming);
+                    _logger.InboxFull(NodeId, MaxInboxMessages, _droppedIncoming);
                 continue;
             }
             try
@@ -171,7 +169,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             }
             catch (ArgumentException e)
             {
-                _logger.LogWarning("Node {Node} dropped a malformed message from {From}: {Error}", NodeId, wire.From, e.Message);
+                _logger.MalformedMessage(NodeId, wire.From, e.Message);
             }
         }
         Kick();
@@ -244,7 +242,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     {
         if (Stopped) return;
         _stoppedReason = reason;
-        _logger.LogWarning("Raft node {Node} on silo {Silo} stops acting: {Reason}", NodeId, _silo.Name, reason);
+        _logger.Stops(NodeId, _silo.Name, reason);
         _ticker?.Dispose();
         foreach (var peer in _peers.Values) peer.Stop();
         while (_proposals.TryDequeue(out var queued)) queued.Complete(ProposeStatus.Unavailable);
