@@ -37,6 +37,13 @@ public static class ConfigKeys
     /// raft.electionTicks ("__" separates sections; names are not case-sensitive).</summary>
     public const string EnvironmentPrefix = "RAFTORLEANS_";
 
+    /// <summary>RAFTORLEANS_ROOT is raftctl's (where the checkout is; the ./raftctl wrapper exports it, so every silo
+    /// the launcher starts inherits it), not a setting.</summary>
+    public const string RootVariable = "ROOT";
+
+    /// <summary>RAFTORLEANS_Client__... variables are the client's (client.json's keys), not a silo's.</summary>
+    public const string ClientSection = "client";
+
     /// <summary>Command-line option → configuration key. The launcher and the tests use these to run the ready
     /// files n1..n5 with their own ports, folders and databases.</summary>
     public static readonly IReadOnlyDictionary<string, string> Overrides = new Dictionary<string, string>

@@ -20,8 +20,11 @@ public static class ConfigLayers
 {
     /// <param name="listPaths">Paths whose value is an array in JSON (case-insensitive).</param>
     /// <param name="options">Path → (option name, value), the last layer.</param>
+    /// <param name="environmentPath">Which variables are this process's, and their path in the file's layout (null:
+    /// not ours): the silo and the client share the prefix, the client's keys under RAFTORLEANS_Client__.</param>
     public static IReadOnlyDictionary<string, ConfigValue> Read(string configPath, string environmentPrefix,
-        IReadOnlyDictionary<string, (string Option, string Value)> options, IReadOnlySet<string> listPaths)
+        IReadOnlyDictionary<string, (string Option, string Value)> options, IReadOnlySet<string> listPaths,
+        Func<string, string?> environmentPath)
     {
         if (!File.Exists(configPath))
         {
@@ -51,9 +54,11 @@ public static class ConfigLayers
                 EnvironmentVariablesConfigurationProvider => path => $"environment variable {environmentPrefix}{path.Replace(":", "__", StringComparison.Ordinal)}",
                 _ => path => $"option {options[path].Option}",
             };
-            foreach (var (path, value) in Leaves(provider, parent: null, listPaths))
+            var isEnvironment = provider is EnvironmentVariablesConfigurationProvider;
+            foreach (var (path, value) in Leaves(provider, parent: null, listPaths, isEnvironment ? environmentPath : path => path))
             {
-                merged[path] = new ConfigValue(path, value, origin(path));
+                var key = isEnvironment ? environmentPath(path)! : path;
+                merged[key] = new ConfigValue(key, value, origin(path));
             }
         }
 
@@ -61,7 +66,8 @@ public static class ConfigLayers
     }
 
     /// <summary>The provider's values, arrays joined into one, comments left out.</summary>
-    private static IEnumerable<(string Path, string Value)> Leaves(IConfigurationProvider provider, string? parent, IReadOnlySet<string> listPaths)
+    private static IEnumerable<(string Path, string Value)> Leaves(IConfigurationProvider provider, string? parent,
+        IReadOnlySet<string> listPaths, Func<string, string?> mapped)
     {
         foreach (var child in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
         {
@@ -72,7 +78,7 @@ public static class ConfigLayers
 
             var path = parent is null ? child : ConfigurationPath.Combine(parent, child);
             var children = provider.GetChildKeys([], path).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-            if (listPaths.Contains(path))
+            if (mapped(path) is { } listed && listPaths.Contains(listed))
             {
                 var items = children.OrderBy(index => int.TryParse(index, out var number) ? number : int.MaxValue)
                     .Select(index => provider.TryGet(ConfigurationPath.Combine(path, index), out var item) ? item ?? "" : "");
@@ -81,12 +87,12 @@ public static class ConfigLayers
             }
             else if (children.Length > 0)
             {
-                foreach (var leaf in Leaves(provider, path, listPaths))
+                foreach (var leaf in Leaves(provider, path, listPaths, mapped))
                 {
                     yield return leaf;
                 }
             }
-            else if (provider.TryGet(path, out var value))
+            else if (mapped(path) is not null && provider.TryGet(path, out var value))
             {
                 yield return (path, value ?? "");
             }

@@ -29,7 +29,8 @@ public static class NodeConfigLoader
         }
 
         var layers = ConfigLayers.Read(configPath, ConfigKeys.EnvironmentPrefix, options,
-            new HashSet<string>([Path(ConfigKeys.Voters)], StringComparer.OrdinalIgnoreCase));
+            new HashSet<string>([Path(ConfigKeys.Voters)], StringComparer.OrdinalIgnoreCase),
+            path => InSection(path, ConfigKeys.ClientSection) || string.Equals(path, ConfigKeys.RootVariable, StringComparison.OrdinalIgnoreCase) ? null : path);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var origins = new Dictionary<string, string>(StringComparer.Ordinal);
         var raft = new List<ConfigValue>();
