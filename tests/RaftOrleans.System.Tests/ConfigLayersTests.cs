@@ -14,7 +14,7 @@ namespace RaftOrleans.System.Tests;
 [Collection(RealProcesses.Name)]
 public sealed class ConfigLayersTests : IDisposable
 {
-    /// <summary>Ports 28000-28014: silo 28000+i, gateway 28010+i, one pair per run.</summary>
+    /// <summary>Ports 28000-28014: silo 28000+i, gateway 28010+i, one pair per run; 28020 the client's gateway nobody serves.</summary>
     private const int BasePort = 28000;
     private const int Writes = 30;
     private const string Small = "20";
@@ -57,6 +57,49 @@ public sealed class ConfigLayersTests : IDisposable
             fileExtra: "\"logging\": { \"logLevel\": { \"RaftOrleans\": \"Warning\" } }");
         Assert.DoesNotContain("is leader in term", quiet);
         Assert.DoesNotContain(" up: silo ", quiet);
+    }
+
+    /// <summary>The client config has the same environment layer, under RAFTORLEANS_Client__: a variable replaces
+    /// client.json's gateway of n1 (a bad one here, so raftctl refuses it naming the variable, exit 2), and a silo's
+    /// variable is none of the client's business (nobody listens at the file's gateway: exit 3, unavailable).</summary>
+    [Fact]
+    public async Task The_client_reads_its_own_variables_over_client_json()
+    {
+        var config = Path.Combine(_folder, "client.json");
+        File.WriteAllText(config, $$"""{ "clusterId": "layers-client", "nodes": { "n1": "127.0.0.1:{{BasePort + 20}}" }, "connectTimeoutMs": 1000 }""");
+
+        var (overridden, overriddenError) = await RaftctlAsync(["status", "--client-config", config],
+            new() { ["RAFTORLEANS_Client__Nodes__n1"] = "nowhere" });
+        var (unrelated, unrelatedError) = await RaftctlAsync(["status", "--client-config", config],
+            new() { ["RAFTORLEANS_Raft__ElectionTicks"] = "20" });
+
+        Assert.True(overridden == 2, $"exit {overridden}: {overriddenError}");
+        Assert.Contains("environment variable RAFTORLEANS_Client__Nodes__n1", overriddenError);
+        Assert.Contains("'nowhere'", overriddenError);
+        Assert.True(unrelated == 3, $"exit {unrelated}: {unrelatedError}");
+    }
+
+    private static async Task<(int ExitCode, string Error)> RaftctlAsync(string[] arguments, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "raftctl.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var raftctl = Process.Start(start)!;
+        var output = raftctl.StandardOutput.ReadToEndAsync();
+        var error = raftctl.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await raftctl.WaitForExitAsync(limit.Token);
+        _ = await output;
+        return (raftctl.ExitCode, await error);
     }
 
     private async Task AssertSnapshotTakenAsync(int slot, string fileValue, Dictionary<string, string> environment, string[] options)
