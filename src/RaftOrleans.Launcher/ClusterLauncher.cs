@@ -361,6 +361,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             throw new LauncherException("--storage postgres needs --postgres \"Host=...;Username=...;Password=...;Database=...\" (or RAFTCTL_POSTGRES)");
         }
 
+        // The password goes to a file of its own (mode 0600) that the connection string names: cluster.json and
+        // the silos' environment then hold no secret.
+        var postgres = usePostgres ? PostgresPassfile.MoveOut(options.PostgresConnection!, ClusterDirectory) : null;
         // PostgreSQL keeps every run's rows: a fresh run gets a new service id, so it starts from empty storage.
         var serviceId = usePostgres && (options.Fresh || previous is null)
             ? $"{clusterId}-{DateTime.UtcNow:yyyyMMddHHmmss}"
@@ -371,11 +374,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             ServiceId = serviceId,
             BasePort = options.BasePort,
             StorageKind = options.Storage.Name(),
-            StorageConnection = usePostgres ? options.PostgresConnection : null,
+            StorageConnection = postgres,
             ClusteringKind = options.Storage.Name(),
-            ClusteringConnection = usePostgres
-                ? options.PostgresConnection!
-                : $"Data Source={Path.Combine(dataDirectory, "cluster.db")}",
+            ClusteringConnection = postgres ?? $"Data Source={Path.Combine(dataDirectory, "cluster.db")}",
             DataDirectory = dataDirectory,
             LogDirectory = Path.Combine(ClusterDirectory, "logs"),
             SiloDll = previous?.SiloDll ?? "",

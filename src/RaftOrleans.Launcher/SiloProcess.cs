@@ -37,6 +37,12 @@ public static class SiloProcess
             start.ArgumentList.Add(argument);
         }
 
+        // Connection strings travel in the environment, not on the command line, which every local user can read.
+        foreach (var (variable, value) in ConnectionVariables(cluster))
+        {
+            start.Environment[variable] = value;
+        }
+
         start.Environment["RAFT_SILO_LOG"] = log;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start) ?? throw new LauncherException($"cannot start the silo process of {node.Node}");
@@ -59,12 +65,7 @@ public static class SiloProcess
             "--join", node.Joined ? "true" : "false",
             "--storage", cluster.StorageKind,
             "--clustering", cluster.ClusteringKind,
-            "--clustering-connection", cluster.ClusteringConnection,
         };
-        if (cluster.StorageConnection is not null)
-        {
-            arguments.AddRange(["--storage-connection", cluster.StorageConnection]);
-        }
 
         if (node.MetricsPort > 0)
         {
@@ -77,6 +78,18 @@ public static class SiloProcess
         }
 
         return arguments;
+    }
+
+    /// <summary>The silo's connection strings, as RAFTORLEANS_ variables (see the silo's configuration layers).</summary>
+    public static IReadOnlyDictionary<string, string> ConnectionVariables(ClusterState cluster)
+    {
+        var variables = new Dictionary<string, string> { ["RAFTORLEANS_Clustering__ConnectionString"] = cluster.ClusteringConnection };
+        if (cluster.StorageConnection is not null)
+        {
+            variables["RAFTORLEANS_Storage__ConnectionString"] = cluster.StorageConnection;
+        }
+
+        return variables;
     }
 
     /// <summary>True when pid is a live silo process of this node in this cluster (not a recycled pid).</summary>

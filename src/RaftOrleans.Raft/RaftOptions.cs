@@ -48,7 +48,10 @@ public sealed record RaftOptions
     /// from the log instead of receiving the whole snapshot.</summary>
     public int SnapshotTrailingEntries { get; init; } = 1000;
 
-    public int MaxSnapshotChunkBytes { get; init; } = 512 * 1024;
+    public int MaxSnapshotChunkBytes { get; init; } = DefaultSnapshotChunkBytes;
+
+    /// <summary>The default of <see cref="MaxSnapshotChunkBytes"/>, for stores that chunk snapshots the same way.</summary>
+    public const int DefaultSnapshotChunkBytes = 512 * 1024;
 
     /// <summary>A learner is promoted to voter only when its log is within this many entries of the
     /// leader's, so the promotion does not stall commitment while it catches up (§4.2.1).</summary>

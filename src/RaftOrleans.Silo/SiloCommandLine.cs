@@ -10,7 +10,9 @@ public sealed record SiloCommandLine(string ConfigPath, IReadOnlyDictionary<stri
         "usage: raft-silo --config <silo-config/nX.json> [--node ID] [--silo-port P] [--gateway-port P] [--data-dir DIR] " +
         "[--storage sqlite|postgres] [--storage-connection CS] [--clustering sqlite|postgres] [--clustering-connection CS] " +
         "[--cluster-id ID] [--service-id ID] [--voters n1,n2,n3] [--join true] [--advertised-address IP] " +
-        "[--tick-interval-ms N] [--election-ticks N] [--heartbeat-ticks N]";
+        "[--tick-interval-ms N] [--election-ticks N] [--heartbeat-ticks N] [--pre-vote true|false] [--check-quorum true|false] " +
+        "[--lease-reads true|false] [--propose-timeout-ms N] ...; every key can also be set by a RAFTORLEANS_ environment " +
+        "variable (RAFTORLEANS_Raft__ElectionTicks=20), which an option overrides";
 
     public static SiloCommandLine Parse(IReadOnlyList<string> args)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,12 +21,15 @@ public static class SiloProgram
     public static async Task<int> RunAsync(string[] args)
     {
         NodeConfig config;
+        RaftNodeSettings raft;
         try
         {
             var commandLine = SiloCommandLine.Parse(args);
             config = NodeConfigLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
+            raft = RaftSettingsBinding.Bind(config);
+            CheckLogging(config);
             CheckPortsFree(config);
-            await PrepareDatabasesAsync(config);
+            await PrepareDatabasesAsync(config, raft);
         }
         catch (ConfigException e)
         {
@@ -33,7 +37,7 @@ public static class SiloProgram
             return ExitCodes.BadConfiguration;
         }
 
-        using var host = BuildHost(config);
+        using var host = BuildHost(config, raft);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RaftOrleans.Silo");
         try
         {
@@ -45,13 +49,11 @@ public static class SiloProgram
             return ExitCodes.StartFailed;
         }
 
-        logger.LogInformation(
-            "{Node} up: silo {Address}:{SiloPort}, gateway {GatewayPort}, metrics {Metrics}, cluster {ClusterId}, storage {Storage}, clustering {Clustering}, voters {Voters}",
-            config.NodeId, config.AdvertisedAddress, config.SiloPort, config.GatewayPort,
+        logger.Up(config.NodeId, config.AdvertisedAddress, config.SiloPort, config.GatewayPort,
             config.MetricsPort is { } metricsPort ? $"http://{config.AdvertisedAddress}:{metricsPort}/metrics" : "off", config.ClusterId,
             config.Storage.Describe(), config.Clustering.Describe(), string.Join(",", config.Voters));
         await host.WaitForShutdownAsync();
-        logger.LogInformation("{Node} stopped", config.NodeId);
+        logger.Stopped(config.NodeId);
         return ExitCodes.Ok;
     }
 
@@ -70,14 +72,14 @@ public static class SiloProgram
 
     /// <summary>Opens both databases and creates their tables, so that a wrong or unreachable database stops
     /// the silo here with a line that names the key, not deep inside Orleans' start.</summary>
-    private static async Task PrepareDatabasesAsync(NodeConfig config)
+    private static async Task PrepareDatabasesAsync(NodeConfig config, RaftNodeSettings raft)
     {
         Directory.CreateDirectory(config.DataDirectory);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Prepare(config, ConfigKeys.ClusteringConnection, config.Clustering,
             () => ClusteringSchema.ApplyAsync(config.Clustering, limit.Token));
         await Prepare(config, ConfigKeys.StorageConnection, config.Storage,
-            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(RaftSettings(config).Storage, limit.Token));
+            () => RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(raft.Storage, limit.Token));
     }
 
     private static async Task Prepare(NodeConfig config, string key, DatabaseConnection database, Func<Task> prepare)
@@ -103,22 +105,7 @@ public static class SiloProgram
 
     private static string Origin(NodeConfig config, string key) => config.Origin(key);
 
-    private static RaftNodeSettings RaftSettings(NodeConfig config) => new()
-    {
-        NodeId = config.NodeId,
-        Voters = config.Voters,
-        TickIntervalMs = config.TickIntervalMs,
-        ElectionTicks = config.ElectionTicks,
-        HeartbeatTicks = config.HeartbeatTicks,
-        SnapshotThresholdEntries = config.SnapshotThresholdEntries,
-        SnapshotThresholdBytes = config.SnapshotThresholdBytes,
-        SnapshotTrailingEntries = config.SnapshotTrailingEntries,
-        SnapshotChunkBytes = config.SnapshotChunkBytes,
-        LeaseClockDriftBoundMs = config.LeaseClockDriftBoundMs,
-        Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
-    };
-
-    private static IHost BuildHost(NodeConfig config)
+    private static IHost BuildHost(NodeConfig config, RaftNodeSettings raft)
     {
         AdoNetProviders.Register();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -126,7 +113,7 @@ public static class SiloProgram
             DisableDefaults = true,
             ApplicationName = "raft-silo",
         });
-        ConfigureLogging(builder.Logging);
+        ConfigureLogging(builder.Logging, config);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.UseOrleans(silo =>
         {
@@ -145,28 +132,63 @@ public static class SiloProgram
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<SiloMessagingOptions>(MembershipTuning.Apply);
             silo.Configure<ConnectionOptions>(MembershipTuning.Apply);
-            silo.AddRaftNode(RaftSettings(config));
+            silo.AddRaftNode(raft);
             silo.UseStateMachine(new KvNodeStateMachineFactory()); // every real silo serves the replicated key-value store
         });
         builder.AddObservability(config); // /metrics, /healthz, /readyz and OTLP, when configured
         return builder.Build();
     }
 
-    /// <summary>Concise: one line per message, warnings and errors from everything, information only from
-    /// RaftOrleans (role changes, start and stop), so `raftctl cluster logs nX` reads as a story.</summary>
-    private static void ConfigureLogging(ILoggingBuilder logging)
+    /// <summary>Where the node file's "logging" section starts from: concise lines (one per message), warnings and
+    /// errors from everything, information only from RaftOrleans (role changes, start and stop), so `raftctl cluster
+    /// logs nX` reads as a story. Any of it can be set in the section (Microsoft.Extensions.Logging's layout), e.g.
+    /// "logging": { "logLevel": { "RaftOrleans": "Debug" }, "console": { "formatterName": "json" } }.</summary>
+    private static readonly Dictionary<string, string?> LoggingDefaults = new(StringComparer.OrdinalIgnoreCase)
     {
-        logging.ClearProviders();
-        logging.AddConsole(options => options.FormatterName = ConciseConsoleFormatter.FormatterName);
-        logging.AddConsoleFormatter<ConciseConsoleFormatter, ConsoleFormatterOptions>();
-        logging.Services.Configure<ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Warning);
-        logging.SetMinimumLevel(LogLevel.Warning);
-        logging.AddFilter("RaftOrleans", LogLevel.Information);
+        ["logging:logLevel:Default"] = "Warning",
+        ["logging:logLevel:RaftOrleans"] = "Information",
         // Its only warnings are start-up notes about the GC mode, printed on every start.
-        logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        ["logging:logLevel:Orleans.Runtime.Silo"] = "Error",
         // Orleans' placement retries log every attempt through Polly; the failure itself is logged once more
         // by Orleans' messaging, so these only repeat it.
-        logging.AddFilter("Polly", LogLevel.Critical);
+        ["logging:logLevel:Polly"] = "Critical",
+        ["logging:console:formatterName"] = ConciseConsoleFormatter.FormatterName,
+        ["logging:console:logToStandardErrorThreshold"] = "Warning",
+    };
+
+    private static readonly string[] ConsoleFormats = [ConciseConsoleFormatter.FormatterName, ConsoleFormatterNames.Json, ConsoleFormatterNames.Simple, ConsoleFormatterNames.Systemd];
+
+    /// <summary>A level or console format Microsoft.Extensions.Logging does not know fails here, with its origin,
+    /// rather than at the first log line.</summary>
+    private static void CheckLogging(NodeConfig config)
+    {
+        foreach (var value in config.Logging)
+        {
+            var path = value.Path.ToLowerInvariant();
+            if (path.Contains(":loglevel:", StringComparison.Ordinal) && !Enum.TryParse<LogLevel>(value.Value, ignoreCase: true, out _))
+            {
+                throw new ConfigException(value.Origin, $"'{value.Value}' is not a log level ({string.Join(", ", Enum.GetNames<LogLevel>())})");
+            }
+
+            if (path.EndsWith(":console:formattername", StringComparison.Ordinal) && !ConsoleFormats.Contains(value.Value, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ConfigException(value.Origin, $"'{value.Value}' is not a console format ({string.Join(", ", ConsoleFormats)})");
+            }
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, NodeConfig config)
+    {
+        var section = new Dictionary<string, string?>(LoggingDefaults, StringComparer.OrdinalIgnoreCase);
+        foreach (var value in config.Logging)
+        {
+            section[value.Path] = value.Value;
+        }
+
+        logging.ClearProviders();
+        logging.AddConfiguration(new ConfigurationBuilder().AddInMemoryCollection(section).Build().GetSection(ConfigKeys.LoggingSection));
+        logging.AddConsole();
+        logging.AddConsoleFormatter<ConciseConsoleFormatter, ConsoleFormatterOptions>();
     }
 }
 

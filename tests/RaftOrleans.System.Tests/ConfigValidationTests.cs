@@ -17,6 +17,9 @@ public sealed class ConfigValidationTests : IDisposable
         "missing file", "malformed JSON", "misspelt key", "bad port", "unknown storage kind", "bad override", "unreachable database",
         "oversized snapshot chunk", "negative snapshot trailing entries",
         "metrics port is the gateway port", "metrics port out of range", "bad OTLP endpoint",
+        "misspelt environment variable", "bad environment value", "lease reads without check-quorum",
+        "unknown raft key", "unreadable connection string file", "connection string and its file",
+        "bad log level", "bad console format",
     ];
 
     [Theory]
@@ -25,9 +28,9 @@ public sealed class ConfigValidationTests : IDisposable
     {
         var (siloArgs, lineMentions, secret) = Arrange(badConfiguration);
 
-        var (exitCode, errorLines) = await RunSiloAsync(siloArgs);
+        var (exitCode, errorLines) = await RunSiloAsync(siloArgs, EnvironmentOf(badConfiguration));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, exitCode);
         var line = Assert.Single(errorLines);
         foreach (var mention in lineMentions)
         {
@@ -38,6 +41,16 @@ public sealed class ConfigValidationTests : IDisposable
             Assert.DoesNotContain(secret, line);
         }
     }
+
+    /// <summary>RAFTORLEANS_ variables the silo starts with, for the cases that put the bad value there.</summary>
+    private static Dictionary<string, string> EnvironmentOf(string badConfiguration) => badConfiguration switch
+    {
+        "misspelt environment variable" => new() { ["RAFTORLEANS_Raft__ElectonTicks"] = "20" },
+        "bad environment value" => new() { ["RAFTORLEANS_Raft__PreVote"] = "maybe" },
+        "connection string and its file" => new() { ["RAFTORLEANS_Storage__ConnectionStringFile"] = "/nonexistent/pg" },
+        "bad log level" => new() { ["RAFTORLEANS_Logging__LogLevel__Default"] = "Verbose" },
+        _ => [],
+    };
 
     /// <summary>The silo's arguments for one bad configuration, what its one error line must mention, and a
     /// secret it must not print.</summary>
@@ -83,15 +96,38 @@ public sealed class ConfigValidationTests : IDisposable
             case "bad OTLP endpoint":
                 var badOtlp = WriteConfig("bad-otlp.json", extra: "\"metrics\": { \"otlpEndpoint\": \"localhost:4318\" }");
                 return (["--config", badOtlp], [$"{badOtlp}: metrics.otlpEndpoint", "localhost:4318"], null);
+            case "misspelt environment variable":
+                return (["--config", WriteConfig("good.json")], ["environment variable RAFTORLEANS_Raft__ElectonTicks", "unknown key", "raft.electionTicks"], null);
+            case "bad environment value":
+                return (["--config", WriteConfig("good.json")], ["environment variable RAFTORLEANS_Raft__PreVote", "'maybe'", "true or false"], null);
+            case "lease reads without check-quorum":
+                var noQuorum = WriteConfig("no-quorum.json", raftExtra: "\"leaseReads\": true");
+                return (["--config", noQuorum, "--check-quorum", "false"], [$"{noQuorum}: raft.leaseReads", "checkQuorum"], null);
+            case "unknown raft key":
+                var unknownRaft = WriteConfig("unknown-raft.json", raftExtra: "\"electionTimeoutMs\": 300");
+                return (["--config", unknownRaft], [$"{unknownRaft}: raft.electionTimeoutMs", "unknown key", "raft.electionTicks"], null);
+            case "unreadable connection string file":
+                var noSecret = Path.Combine(_folder, "no-such-secret");
+                return (["--config", WriteConfig("pg-file.json", storageKind: "postgres", storageExtra: $"\"connectionStringFile\": \"{noSecret}\"")],
+                    ["storage.connectionStringFile", noSecret], null);
+            case "connection string and its file":
+                var both = WriteConfig("both.json", storageKind: "postgres", storageConnection: "Host=127.0.0.1;Password=secret-word");
+                return (["--config", both], ["environment variable RAFTORLEANS_Storage__ConnectionStringFile", "not both"], "secret-word");
+            case "bad log level":
+                return (["--config", WriteConfig("good.json")], ["environment variable RAFTORLEANS_Logging__LogLevel__Default", "'Verbose'", "Warning"], null);
+            case "bad console format":
+                var badFormat = WriteConfig("bad-format.json", extra: "\"logging\": { \"console\": { \"formatterName\": \"xml\" } }");
+                return (["--config", badFormat], [$"{badFormat}: logging.console.formatterName", "'xml'", "json"], null);
             default:
                 throw new ArgumentOutOfRangeException(nameof(badConfiguration), badConfiguration, "no such case");
         }
     }
 
     private string WriteConfig(string name, string siloPort = "23301", string storageKind = "sqlite", string? storageConnection = null,
-        string? raftExtra = null, string? extra = null)
+        string? raftExtra = null, string? extra = null, string? storageExtra = null)
     {
-        var connection = storageConnection is null ? "" : $", \"connectionString\": \"{storageConnection}\"";
+        var connection = (storageConnection is null ? "" : $", \"connectionString\": \"{storageConnection}\"")
+            + (storageExtra is null ? "" : ", " + storageExtra);
         var raft = raftExtra is null ? "" : ", " + raftExtra;
         var path = Path.Combine(_folder, name);
         File.WriteAllText(path, $$"""
@@ -107,10 +143,15 @@ public sealed class ConfigValidationTests : IDisposable
         return path;
     }
 
-    private static async Task<(int ExitCode, IReadOnlyList<string> ErrorLines)> RunSiloAsync(params string[] args)
+    private static async Task<(int ExitCode, IReadOnlyList<string> ErrorLines)> RunSiloAsync(string[] args, IReadOnlyDictionary<string, string> environment)
     {
         var dll = SiloBuild.EnsureBuilt(RepositoryRoot.Find(), TextWriter.Null, TestSilo.Dll);
         var start = new ProcessStartInfo(DotnetHost.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {

@@ -56,4 +56,31 @@ public sealed class PostgresTests(ThreeNodePostgresCluster cluster) : IClassFixt
         await cluster.WaitForAsync($"{oldLeader} restarted from PostgreSQL follows the new leader",
             now => now.Single(row => row.Node == oldLeader).Status?.Role == NodeRole.Follower, TestCluster.StartLimit);
     }
+
+    /// <summary>Every local user can read a process's command line (/proc/PID/cmdline) and cluster.json sits in the
+    /// checkout: the PostgreSQL password must be in neither, nor in the silo's environment; it stays in a file only
+    /// its owner can read, which the connection string names.</summary>
+    [PostgresFact]
+    [global::System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_postgres_password_is_not_on_a_silo_command_line_nor_in_cluster_json()
+    {
+        await cluster.EnsureHealthyAsync();
+        var state = cluster.Launcher.State;
+        var running = state.Nodes.Where(node => SiloProcess.IsRunning(state, node)).ToArray();
+        Assert.NotEmpty(running);
+
+        foreach (var node in running)
+        {
+            var commandLine = File.ReadAllText($"/proc/{node.Pid}/cmdline").Replace('\0', ' ');
+            Assert.DoesNotContain("password", commandLine, StringComparison.OrdinalIgnoreCase);
+            var environment = File.ReadAllText($"/proc/{node.Pid}/environ").Split('\0');
+            var storage = Assert.Single(environment, variable => variable.StartsWith("RAFTORLEANS_Storage__ConnectionString=", StringComparison.Ordinal));
+            Assert.DoesNotContain("Password=", storage, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("Passfile=", storage, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.DoesNotContain("password", File.ReadAllText(Path.Combine(cluster.Directory, ClusterState.FileName)), StringComparison.OrdinalIgnoreCase);
+        var passfile = Path.Combine(cluster.Directory, PostgresPassfile.FileName);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passfile));
+    }
 }

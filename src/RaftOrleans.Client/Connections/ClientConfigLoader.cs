@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 
@@ -12,103 +12,114 @@ namespace RaftOrleans.Client.Connections;
 ///   "nodes": { "n1": "127.0.0.1:11110", ... },
 ///   "connectTimeoutMs": 3000, "responseTimeoutMs": 2000 }
 /// </code>
+/// then RAFTORLEANS_Client__ environment variables over it (RAFTORLEANS_Client__ResponseTimeoutMs=5000,
+/// RAFTORLEANS_Client__Clustering__ConnectionString=... for a secret), through <see cref="ConfigLayers"/>.
 /// A relative SQLite file is relative to the folder of client.json.</summary>
 public static class ClientConfigLoader
 {
+    private static readonly string[] ScalarKeys =
+        ["clusterId", "serviceId", "clustering:kind", "clustering:connectionString", "clustering:connectionStringFile", "connectTimeoutMs", "responseTimeoutMs"];
+
+    private const string NodesSection = "nodes";
+
     public static ClusterEndpoints Load(string path)
     {
-        if (!File.Exists(path))
+        var layers = ConfigLayers.Read(path, ConfigKeys.EnvironmentPrefix, new Dictionary<string, (string, string)>(),
+            new HashSet<string>(), ClientPath);
+        var values = new Dictionary<string, ConfigValue>(StringComparer.OrdinalIgnoreCase);
+        var nodes = new List<ConfigValue>();
+        foreach (var value in layers.Values.OrderBy(value => value.Path, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ConfigException(path, "no such file");
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path),
-                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            var root = document.RootElement;
-            RejectUnknownKeys(root, path, "", TopLevelKeys);
-            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            return new ClusterEndpoints
+            // A misspelt key would otherwise be ignored in silence and its default used (a typo in
+            // "responseTimeoutMs" would leave the 2 s default).
+            if (ScalarKeys.FirstOrDefault(key => string.Equals(key, value.Path, StringComparison.OrdinalIgnoreCase)) is { } key)
             {
-                ClusterId = String(root, path, "clusterId") ?? throw new ConfigException($"{path}: clusterId", "missing (required)"),
-                ServiceId = String(root, path, "serviceId") ?? "raftorleans",
-                Clustering = Clustering(root, path, folder),
-                Nodes = Nodes(root, path),
-                ConnectTimeout = Milliseconds(root, path, "connectTimeoutMs", 3000),
-                ResponseTimeout = Milliseconds(root, path, "responseTimeoutMs", 2000),
-            };
-        }
-        catch (JsonException e)
-        {
-            throw new ConfigException(path, $"not valid JSON (line {e.LineNumber + 1})");
-        }
-    }
-
-    private static readonly string[] TopLevelKeys = ["clusterId", "serviceId", "clustering", "nodes", "connectTimeoutMs", "responseTimeoutMs"];
-    private static readonly string[] ClusteringKeys = ["kind", "connectionString"];
-
-    /// <summary>A misspelt key would otherwise be ignored in silence and its default used (a typo in
-    /// "responseTimeoutMs" would leave the 2 s default); as in the node files, keys starting with "_" are comments.</summary>
-    private static void RejectUnknownKeys(JsonElement element, string path, string prefix, string[] known)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new ConfigException(prefix.Length == 0 ? path : $"{path}: {prefix.TrimEnd('.')}", "must be a JSON object");
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!property.Name.StartsWith('_') && !known.Contains(property.Name))
+                values[key] = value;
+            }
+            else if (value.Path.StartsWith(NodesSection + ":", StringComparison.OrdinalIgnoreCase) && value.Path.Count(c => c == ':') == 1)
             {
-                throw new ConfigException($"{path}: {prefix}{property.Name}", $"unknown key (known: {string.Join(", ", known.Select(key => prefix + key))})");
+                nodes.Add(value with { Path = value.Path[(NodesSection.Length + 1)..] });
+            }
+            else
+            {
+                throw new ConfigException(value.Origin,
+                    $"unknown key (known: {string.Join(", ", ScalarKeys.Select(known => known.Replace(':', '.')).Append("nodes.<node>"))})");
             }
         }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return new ClusterEndpoints
+        {
+            ClusterId = Text(values, "clusterId") ?? throw new ConfigException($"{path}: clusterId", "missing (required)"),
+            ServiceId = Text(values, "serviceId") ?? "raftorleans",
+            Clustering = Clustering(values, path, folder),
+            Nodes = Nodes(nodes, path),
+            ConnectTimeout = Milliseconds(values, "connectTimeoutMs", 3000),
+            ResponseTimeout = Milliseconds(values, "responseTimeoutMs", 2000),
+        };
     }
+
+    /// <summary>RAFTORLEANS_Client__X is the file's X; the silos' variables are not the client's business.</summary>
+    private static string? ClientPath(string environmentPath) =>
+        environmentPath.StartsWith(ConfigKeys.ClientSection + ":", StringComparison.OrdinalIgnoreCase)
+            ? environmentPath[(ConfigKeys.ClientSection.Length + 1)..]
+            : null;
 
     /// <summary>"127.0.0.1:11110" or "[::1]:11110".</summary>
     public static bool TryParseEndpoint(string text, out IPEndPoint endpoint) => IPEndPoint.TryParse(text, out endpoint!) && endpoint.Port > 0;
 
-    private static string? String(JsonElement element, string path, string key)
-    {
-        if (!element.TryGetProperty(key, out var value))
-        {
-            return null;
-        }
+    private static string? Text(Dictionary<string, ConfigValue> values, string key) =>
+        values.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value.Value) ? value.Value.Trim() : null;
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new ConfigException($"{path}: {key}", "must be a string");
-    }
-
-    private static TimeSpan Milliseconds(JsonElement root, string path, string key, int fallback)
+    private static TimeSpan Milliseconds(Dictionary<string, ConfigValue> values, string key, int fallback)
     {
-        if (!root.TryGetProperty(key, out var value))
+        if (!values.TryGetValue(key, out var value))
         {
             return TimeSpan.FromMilliseconds(fallback);
         }
 
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var ms) && ms > 0
+        return int.TryParse(value.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0
             ? TimeSpan.FromMilliseconds(ms)
-            : throw new ConfigException($"{path}: {key}", "must be a positive number of milliseconds");
+            : throw new ConfigException(value.Origin, "must be a positive number of milliseconds");
     }
 
-    private static DatabaseConnection? Clustering(JsonElement root, string path, string folder)
+    private static DatabaseConnection? Clustering(Dictionary<string, ConfigValue> values, string path, string folder)
     {
-        if (!root.TryGetProperty("clustering", out var clustering))
+        if (!values.Keys.Any(key => key.StartsWith("clustering:", StringComparison.Ordinal)))
         {
             return null;
         }
 
-        RejectUnknownKeys(clustering, path, "clustering.", ClusteringKeys);
-        var kindText = String(clustering, path, "kind") ?? "sqlite";
+        var kindText = Text(values, "clustering:kind") ?? "sqlite";
         if (!DatabaseKinds.TryParse(kindText, out var kind))
         {
-            throw new ConfigException($"{path}: clustering.kind", $"unknown kind '{kindText}' (known: {string.Join(", ", DatabaseKinds.Names)})");
+            throw new ConfigException(values["clustering:kind"].Origin, $"unknown kind '{kindText}' (known: {string.Join(", ", DatabaseKinds.Names)})");
         }
 
-        var connection = String(clustering, path, "connectionString")
-            ?? throw new ConfigException($"{path}: clustering.connectionString", "missing (required with clustering)");
+        var connection = Text(values, "clustering:connectionString");
+        if (Text(values, "clustering:connectionStringFile") is { } file)
+        {
+            var origin = values["clustering:connectionStringFile"].Origin;
+            if (connection is not null)
+            {
+                throw new ConfigException(origin, "give clustering.connectionString or clustering.connectionStringFile, not both");
+            }
+
+            try
+            {
+                connection = File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigException(origin, $"cannot read '{file}': {e.Message.Split('\n')[0].Trim()}");
+            }
+        }
+
+        if (connection is null)
+        {
+            throw new ConfigException($"{path}: clustering.connectionString", "missing (required with clustering)");
+        }
+
         if (kind == DatabaseKind.Sqlite)
         {
             var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection);
@@ -119,25 +130,21 @@ public static class ClientConfigLoader
         return new DatabaseConnection(kind, connection);
     }
 
-    private static IReadOnlyList<NodeEndpoint> Nodes(JsonElement root, string path)
+    private static IReadOnlyList<NodeEndpoint> Nodes(List<ConfigValue> nodes, string path)
     {
-        if (!root.TryGetProperty("nodes", out var nodes) || nodes.ValueKind != JsonValueKind.Object)
-        {
-            throw new ConfigException($"{path}: nodes", "missing: an object of node id → gateway (\"n1\": \"127.0.0.1:11110\")");
-        }
-
         var result = new List<NodeEndpoint>();
-        foreach (var node in nodes.EnumerateObject())
+        foreach (var node in nodes)
         {
-            var text = node.Value.ValueKind == JsonValueKind.String ? node.Value.GetString()! : "";
-            if (!TryParseEndpoint(text, out var gateway))
+            if (!TryParseEndpoint(node.Value, out var gateway))
             {
-                throw new ConfigException($"{path}: nodes.{node.Name}", $"'{text}' is not an address:port");
+                throw new ConfigException(node.Origin, $"'{node.Value}' is not an address:port");
             }
 
-            result.Add(new NodeEndpoint(node.Name, gateway));
+            result.Add(new NodeEndpoint(node.Path, gateway));
         }
 
-        return result.Count > 0 ? result : throw new ConfigException($"{path}: nodes", "names no node");
+        return result.Count > 0
+            ? result
+            : throw new ConfigException($"{path}: nodes", "missing: an object of node id → gateway (\"n1\": \"127.0.0.1:11110\")");
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains.Faults;
 
@@ -43,7 +44,7 @@ internal sealed class NetworkFaultSync(RaftNodeSettings settings, NetworkFaultSt
             await Task.WhenAll(peers.Select(peer => PullAsync(peer, stopping)));
             state.MarkSynced();
             var now = state.Current;
-            if (now.Version != before) logger.LogInformation("Network faults v{Version} from a peer: {Faults}", now.Version, now.Summary);
+            if (now.Version != before) logger.FaultsFromPeer(now.Version, now.Summary);
             try
             {
                 await Task.Delay(PullInterval, stopping);
@@ -65,7 +66,7 @@ internal sealed class NetworkFaultSync(RaftNodeSettings settings, NetworkFaultSt
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {
             // Down, frozen or not placeable: it has nothing to tell us now; the next round asks again.
-            logger.LogDebug("Could not read the network faults of {Peer}: {Error}", peer, e.Message);
+            logger.PeerFaultsUnreadable(peer, e.Message);
         }
         catch (OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains.Faults;
 
@@ -56,7 +57,7 @@ internal sealed class PeerTrafficFaultFilter(RaftNodeSettings settings, NetworkF
             }
             catch (OperationCanceledException)
             {
-                logger.LogDebug("Delivery {From} -> {To} timed out while held for an injected delay of {Delay}", from, to, delay);
+                logger.DelayedDeliveryTimedOut(from, to, delay);
                 throw;
             }
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains.Hosting;
 
@@ -52,7 +53,7 @@ internal sealed class RaftNodeActivator(RaftNodeSettings settings, IGrainFactory
             try
             {
                 await node.GetStatus().WaitAsync(stopping);
-                if (failures > 0) logger.LogInformation("Raft node {Node} is active again", settings.NodeId);
+                if (failures > 0) logger.ActiveAgain(settings.NodeId);
                 failures = 0;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -61,7 +62,7 @@ internal sealed class RaftNodeActivator(RaftNodeSettings settings, IGrainFactory
             }
             catch (Exception e)
             {
-                if (failures++ == 0) logger.LogWarning("Raft node {Node} could not be activated, retrying: {Error}", settings.NodeId, e.Message);
+                if (failures++ == 0) logger.ActivationFailed(settings.NodeId, e.Message);
             }
             try
             {

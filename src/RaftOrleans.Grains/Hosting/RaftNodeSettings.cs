@@ -1,9 +1,32 @@
+using RaftOrleans.Raft;
+
 namespace RaftOrleans.Grains;
 
-/// <summary>What one silo needs to host its Raft node; bound from the silo's JSON configuration by the
-/// host. Time is counted in ticks of <see cref="TickIntervalMs"/> so the core stays clock free.</summary>
+/// <summary>What one silo needs to host its Raft node; the silo binds the "raft" section of its configuration
+/// to it (every public settable property but <see cref="NodeId"/>, <see cref="Voters"/>, <see cref="Storage"/>
+/// and <see cref="LogSegmentEntries"/> is a key: raft.electionTicks, raft.preVote, ...). Time is counted in
+/// ticks of <see cref="TickIntervalMs"/> so the core stays clock free.
+///
+/// Each default lives in one place: what the core decides (elections, heartbeats, pre-vote, check-quorum,
+/// lease reads, snapshots) is held in a <see cref="RaftOptions"/> and defaults to the core's own values,
+/// except where <see cref="HostDefaults"/> says otherwise; the grain's own settings default here.</summary>
 public sealed record RaftNodeSettings
 {
+    /// <summary>Where this host departs from the core's defaults, and why: the core counts abstract ticks
+    /// (10 and 1), a silo ticks every <see cref="TickIntervalMs"/> (10 ms), so an election timeout of 150-300 ms
+    /// and a heartbeat every 50 ms; lease reads are on because the grain serves them only when a read asks
+    /// for one (ReadLeased), and they need check-quorum, which is on in the core.</summary>
+    private static readonly RaftOptions HostDefaults = new()
+    {
+        NodeId = "-",
+        Voters = [],
+        ElectionTicks = 15,
+        HeartbeatTicks = 5,
+        LeaseReads = true,
+    };
+
+    private readonly RaftOptions _core = HostDefaults;
+
     /// <summary>The node this silo hosts; also the silo's name, which is what pins the node here.</summary>
     public required string NodeId { get; init; }
 
@@ -14,10 +37,20 @@ public sealed record RaftNodeSettings
 
     public int TickIntervalMs { get; init; } = 10;
 
-    /// <summary>E: a follower campaigns after a random [E, 2E) ticks without a leader (150-300 ms by default).</summary>
-    public int ElectionTicks { get; init; } = 15;
+    /// <summary>E: a follower campaigns after a random [E, 2E) ticks without a leader.</summary>
+    public int ElectionTicks { get => _core.ElectionTicks; init => _core = _core with { ElectionTicks = value }; }
 
-    public int HeartbeatTicks { get; init; } = 5;
+    public int HeartbeatTicks { get => _core.HeartbeatTicks; init => _core = _core with { HeartbeatTicks = value }; }
+
+    /// <inheritdoc cref="RaftOptions.PreVote"/>
+    public bool PreVote { get => _core.PreVote; init => _core = _core with { PreVote = value }; }
+
+    /// <inheritdoc cref="RaftOptions.CheckQuorum"/>
+    public bool CheckQuorum { get => _core.CheckQuorum; init => _core = _core with { CheckQuorum = value }; }
+
+    /// <summary>Whether a read that asks for a lease (ReadLeased, `raftctl get --lease`) may be served from one;
+    /// off, it gets a heartbeat round like any other read. Needs <see cref="CheckQuorum"/>.</summary>
+    public bool LeaseReads { get => _core.LeaseReads; init => _core = _core with { LeaseReads = value }; }
 
     /// <summary>How much faster a follower's clock may run than the leader's over one election timeout. A lease
     /// read (ReadLeased) is served for an election timeout less this bound after a heartbeat round that a
@@ -51,18 +84,18 @@ public sealed record RaftNodeSettings
     /// <summary>Take a snapshot of the state machine once this many entries were applied since the last
     /// one; the log before it is then deleted from storage (keeping <see cref="SnapshotTrailingEntries"/>
     /// in memory) and a restart replays only what follows it.</summary>
-    public long SnapshotThresholdEntries { get; init; } = 10_000;
+    public long SnapshotThresholdEntries { get => _core.SnapshotThresholdEntries; init => _core = _core with { SnapshotThresholdEntries = value }; }
 
     /// <summary>...or once this many bytes of entries were appended since the last one.</summary>
-    public long SnapshotThresholdBytes { get; init; } = 64L << 20;
+    public long SnapshotThresholdBytes { get => _core.SnapshotThresholdBytes; init => _core = _core with { SnapshotThresholdBytes = value }; }
 
     /// <summary>Entries a snapshot leaves in the node's in-memory log, so that a follower slightly behind
     /// catches up from the log instead of receiving the whole snapshot.</summary>
-    public int SnapshotTrailingEntries { get; init; } = 1_000;
+    public int SnapshotTrailingEntries { get => _core.SnapshotTrailingEntries; init => _core = _core with { SnapshotTrailingEntries = value }; }
 
     /// <summary>A snapshot travels to a follower (InstallSnapshot) and is stored in chunks of at most
     /// this many bytes, so no single message or row grows with the state machine.</summary>
-    public int SnapshotChunkBytes { get; init; } = 512 * 1024;
+    public int SnapshotChunkBytes { get => _core.MaxSnapshotChunkBytes; init => _core = _core with { MaxSnapshotChunkBytes = value }; }
 
     /// <summary>Bounds <see cref="SnapshotChunkBytes"/>: far below Orleans' message size limit.</summary>
     public const int MaxSnapshotChunkBytes = 16 << 20;
@@ -72,33 +105,54 @@ public sealed record RaftNodeSettings
     /// the batch is dropped and the pump moves on to newer messages.</summary>
     internal TimeSpan PeerCallTimeout => TimeSpan.FromMilliseconds(Math.Max(20, ElectionTicks * TickIntervalMs));
 
-    internal void Validate()
+    /// <summary>The core's options as these settings give them, for this node; the grain adds what only it knows.</summary>
+    internal RaftOptions CoreOptions => _core with { NodeId = NodeId, Voters = Voters };
+
+    /// <summary>Throws <see cref="RaftSettingsException"/> naming the first setting that cannot be used.</summary>
+    public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(NodeId)) throw new ArgumentException("RaftNodeSettings.NodeId is required");
-        if (Voters is null) throw new ArgumentException("RaftNodeSettings.Voters is required (empty for a node that joins a running cluster)");
+        if (string.IsNullOrWhiteSpace(NodeId)) throw new RaftSettingsException(nameof(NodeId), "is required");
+        if (Voters is null) throw new RaftSettingsException(nameof(Voters), "is required (empty for a node that joins a running cluster)");
         if (Voters.Count > 0 && !Voters.Contains(NodeId, StringComparer.Ordinal))
-            throw new ArgumentException($"RaftNodeSettings.Voters ({string.Join(",", Voters)}) must include the node itself ({NodeId})");
-        if (TickIntervalMs < 1) throw new ArgumentException("RaftNodeSettings.TickIntervalMs must be at least 1");
+            throw new RaftSettingsException(nameof(Voters), $"({string.Join(",", Voters)}) must include the node itself ({NodeId})");
+        if (TickIntervalMs < 1) throw new RaftSettingsException(nameof(TickIntervalMs), $"'{TickIntervalMs}' must be at least 1");
+        if (ElectionTicks < 2) throw new RaftSettingsException(nameof(ElectionTicks), $"'{ElectionTicks}' must be at least 2");
         if (HeartbeatTicks < 1 || HeartbeatTicks >= ElectionTicks)
-            throw new ArgumentException($"RaftNodeSettings.HeartbeatTicks ({HeartbeatTicks}) must be in [1, ElectionTicks={ElectionTicks})");
+            throw new RaftSettingsException(nameof(HeartbeatTicks),
+                $"'{HeartbeatTicks}' must be in [1, electionTicks={ElectionTicks}): followers would time out between heartbeats");
+        if (LeaseReads && !CheckQuorum)
+            throw new RaftSettingsException(nameof(LeaseReads), "needs checkQuorum: a leader cut off from a majority would keep serving leased reads");
         if (LeaseClockDriftBoundMs is { } drift && (drift < 0 || drift >= ElectionTicks * TickIntervalMs))
-            throw new ArgumentException($"RaftNodeSettings.LeaseClockDriftBoundMs ({drift}) must be in [0, the election timeout {ElectionTicks * TickIntervalMs} ms)");
-        if (ProposeTimeoutMs < 1) throw new ArgumentException("RaftNodeSettings.ProposeTimeoutMs must be positive");
-        if (MaxPendingProposals < 1) throw new ArgumentException("RaftNodeSettings.MaxPendingProposals must be positive");
+            throw new RaftSettingsException(nameof(LeaseClockDriftBoundMs),
+                $"'{drift}' must be in [0, the election timeout {ElectionTicks * TickIntervalMs} ms): no lease would remain");
+        if (ProposeTimeoutMs < 1) throw new RaftSettingsException(nameof(ProposeTimeoutMs), $"'{ProposeTimeoutMs}' must be positive");
+        if (MaxPendingProposals < 1) throw new RaftSettingsException(nameof(MaxPendingProposals), $"'{MaxPendingProposals}' must be positive");
         if (ReadTimeoutMs is < 1 or > 4500)
-            throw new ArgumentException($"RaftNodeSettings.ReadTimeoutMs ({ReadTimeoutMs}) must be in [1, 4500]: below Read's 5 s response timeout");
-        if (LogSegmentEntries < 2) throw new ArgumentException("RaftNodeSettings.LogSegmentEntries must be at least 2");
+            throw new RaftSettingsException(nameof(ReadTimeoutMs), $"'{ReadTimeoutMs}' must be in [1, 4500]: below Read's 5 s response timeout");
+        if (LogSegmentEntries < 2) throw new RaftSettingsException(nameof(LogSegmentEntries), $"'{LogSegmentEntries}' must be at least 2");
         if (SnapshotThresholdEntries < 1)
-            throw new ArgumentException($"RaftNodeSettings.SnapshotThresholdEntries ({SnapshotThresholdEntries}) must be positive");
+            throw new RaftSettingsException(nameof(SnapshotThresholdEntries), $"'{SnapshotThresholdEntries}' must be positive");
         if (SnapshotThresholdBytes < 1)
-            throw new ArgumentException($"RaftNodeSettings.SnapshotThresholdBytes ({SnapshotThresholdBytes}) must be positive");
+            throw new RaftSettingsException(nameof(SnapshotThresholdBytes), $"'{SnapshotThresholdBytes}' must be positive");
         if (SnapshotTrailingEntries < 0)
-            throw new ArgumentException($"RaftNodeSettings.SnapshotTrailingEntries ({SnapshotTrailingEntries}) must not be negative");
+            throw new RaftSettingsException(nameof(SnapshotTrailingEntries), $"'{SnapshotTrailingEntries}' must not be negative");
         if (SnapshotChunkBytes is < 1 or > MaxSnapshotChunkBytes)
-            throw new ArgumentException($"RaftNodeSettings.SnapshotChunkBytes ({SnapshotChunkBytes}) must be in [1, {MaxSnapshotChunkBytes}]");
-        if (Storage is null) throw new ArgumentException("RaftNodeSettings.Storage is required");
+            throw new RaftSettingsException(nameof(SnapshotChunkBytes),
+                $"'{SnapshotChunkBytes}' must be in [1, {MaxSnapshotChunkBytes}]: one chunk is one message between silos and one database row");
+        if (Storage is null) throw new RaftSettingsException(nameof(Storage), "is required");
         Storage.Validate();
     }
+}
+
+/// <summary>A <see cref="RaftNodeSettings"/> value that cannot be used; <see cref="Setting"/> names the property,
+/// so a host can say which key of its configuration gave it.</summary>
+public sealed class RaftSettingsException(string setting, string problem)
+    : ArgumentException($"RaftNodeSettings.{setting} {problem}")
+{
+    public string Setting { get; } = setting;
+
+    /// <summary>The message without the property's name.</summary>
+    public string Problem { get; } = problem;
 }
 
 /// <summary>Where a node keeps its term, vote and log: one database per node (SQLite file) or a

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains.Metrics;
 
@@ -78,7 +79,7 @@ public sealed class NodeObserver : BackgroundService
                 var failure = e.GetType().Name;
                 if (failure != lastFailure)
                 {
-                    _logger.LogDebug("Node observer: status of {Node} unavailable: {Error}", _settings.NodeId, e.Message);
+                    _logger.StatusUnavailable(_settings.NodeId, e.Message);
                 }
 
                 lastFailure = failure;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Metrics;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains.Node;
 
@@ -40,8 +41,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
         {
             _queue.Dequeue();
             if (_droppedMessages++ % 1000 == 0)
-                logger.LogWarning("Outbox to {Peer} is full ({Max} messages): dropping the oldest ({Dropped} so far)",
-                    peerId, MaxQueuedMessages, _droppedMessages);
+                logger.OutboxFull(peerId, MaxQueuedMessages, _droppedMessages);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class PeerSender(string peerId, IRaftNodeGrain peer, TimeSpan ca
         catch (Exception e)
         {
             _droppedMessages += batch.Length;
-            logger.LogDebug("Delivery of {Count} messages to {Peer} failed, dropped: {Error}", batch.Length, peerId, e.Message);
+            logger.DeliveryFailed(batch.Length, peerId, e.Message);
         }
         finally
         {

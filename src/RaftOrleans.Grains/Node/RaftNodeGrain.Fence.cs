@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains;
 
@@ -48,7 +49,7 @@ public sealed partial class RaftNodeGrain
         }
         catch (Exception e)
         {
-            _logger.LogWarning("Raft node {Node}: sweeping rows of unfinished writes failed; the next activation retries: {Error}", NodeId, e.Message);
+            _logger.SweepFailed(NodeId, e.Message);
         }
         await hold;
     }
@@ -95,15 +96,14 @@ public sealed partial class RaftNodeGrain
                 _nodeRowOwnedAt = Math.Max(_nodeRowOwnedAt, started);
                 return;
             }
-            _logger.LogWarning("Raft node {Node} on silo {Silo} is fenced: another activation wrote its row (version {Found}, ours {Expected}); it stops",
-                NodeId, _silo.Name, found ?? "none", expected ?? "none");
+            _logger.FencedOnRead(NodeId, _silo.Name, found ?? "none", expected ?? "none");
             Stop("fenced by a newer activation");
             DeactivateOnIdle();
         }
         catch (Exception e)
         {
             // Nothing lost: the lease runs out, and the loop then checks (and retries) before acting.
-            _logger.LogDebug("Raft node {Node}: reading its row's version failed: {Error}", NodeId, e.Message);
+            _logger.VersionReadFailed(NodeId, e.Message);
         }
         finally
         {

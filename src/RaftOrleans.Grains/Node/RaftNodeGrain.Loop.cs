@@ -8,6 +8,7 @@ using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
 using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains;
 
@@ -68,8 +69,7 @@ public sealed partial class RaftNodeGrain
                 if (_core.SnapshotDue && (!await WritesDrainedAsync() || !await TakeSnapshotAsync())) return;
                 NoteElectionStarted(); // RaftNodeGrain.Counters.cs
                 if (ready.SoftState is { } soft)
-                    _logger.LogInformation("Raft node {Node} is {Role} in term {Term}, leader {Leader}",
-                        NodeId, ReportedRole(soft.Role, _core.Config.IsLearner(NodeId)).Name(), _core.Term, soft.Leader ?? "unknown");
+                    _logger.RoleChanged(NodeId, ReportedRole(soft.Role, _core.Config.IsLearner(NodeId)).Name(), _core.Term, soft.Leader ?? "unknown");
             }
         }
         catch (Exception e)
@@ -86,7 +86,7 @@ public sealed partial class RaftNodeGrain
     /// say where, and let a new activation start from what is durable.</summary>
     private void StopOnUnexpectedError(Exception e, string where)
     {
-        _logger.LogError(e, "Raft node {Node} stopped on an unexpected error in its {Where}", NodeId, where);
+        _logger.UnexpectedError(e, NodeId, where);
         Stop($"failed: {e.Message}");
         DeactivateOnIdle();
     }
@@ -164,24 +164,21 @@ public sealed partial class RaftNodeGrain
                 // is not mutated until the write returns, and only this loop uses the store.
                 await RunStorageOperationAsync(write); // Task.Run, and it renews the node-row lease (RaftNodeGrain.Fence.cs)
                 if (_storageFailures > 0)
-                    _logger.LogWarning("Raft node {Node}: storage is back after {Failures} failed writes", NodeId, _storageFailures);
+                    _logger.StorageBack(NodeId, _storageFailures);
                 _storageFailures = 0;
                 return true;
             }
             catch (InconsistentStateException e)
             {
                 // Another activation of this node wrote the row since we read it: it owns the node now.
-                _logger.LogWarning("Raft node {Node} on silo {Silo} is fenced by a newer writer and stops: {Error}",
-                    NodeId, _silo.Name, e.Message);
+                _logger.FencedOnWrite(NodeId, _silo.Name, e.Message);
                 Stop("fenced by a newer activation");
                 DeactivateOnIdle();
                 return false;
             }
             catch (Exception e) when (StorageErrors.WhyRetryCannotHeal(e) is { } why)
             {
-                _logger.LogError(
-                    "Raft node {Node} on silo {Silo} stops for good: storage row {Row} failed with an error no retry can heal ({Why}); nothing more is sent or written until the silo restarts: {Error}",
-                    NodeId, _silo.Name, _store.RowInUse, why, e.Message);
+                _logger.StorageFailedForGood(NodeId, _silo.Name, _store.RowInUse, why, e.Message);
                 // Not deactivated: a new activation would only meet the same error again.
                 Stop($"storage row {_store.RowInUse} failed for good: {e.Message}");
                 return false;
@@ -190,8 +187,7 @@ public sealed partial class RaftNodeGrain
             {
                 _storageFailures++;
                 if (_storageFailures == 1 || _storageFailures % 100 == 0)
-                    _logger.LogWarning("Raft node {Node}: storage write failed ({Failures} in a row), retrying; nothing is sent meanwhile: {Error}",
-                        NodeId, _storageFailures, e.Message);
+                    _logger.StorageWriteFailed(NodeId, _storageFailures, e.Message);
                 await Task.Delay(backoffMs);
                 backoffMs = Math.Min(backoffMs * 2, 1000);
             }
@@ -208,7 +204,7 @@ public sealed partial class RaftNodeGrain
                 peer.Enqueue(WireMapping.ToWire(message));
                 NoteSent(message);
             }
-            else _logger.LogWarning("Raft node {Node} has no link to {To}; message dropped", NodeId, message.To);
+            else _logger.NoLink(NodeId, message.To);
         }
         // One batch per peer for the whole list: deliveries are one-way, so each call costs its own
         // messages and thread wake-ups on both silos whatever it carries.

@@ -5,6 +5,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains;
 
@@ -150,7 +151,7 @@ public sealed partial class RaftNodeGrain
             case ProposeOutcome.Accepted:
                 request.Index = result.Index;
                 request.Term = result.Term;
-                _logger.LogInformation("Raft node {Node} proposed {Change} at index {Index}: {Config}", NodeId, change, result.Index, _core.Config);
+                _logger.MembershipProposed(NodeId, change, result.Index, _core.Config);
                 return null;
             case ProposeOutcome.NotLeader:
                 return NotLeader();
@@ -193,7 +194,7 @@ public sealed partial class RaftNodeGrain
             {
                 _peers.Remove(gone, out var link);
                 link!.Stop();
-                _logger.LogInformation("Raft node {Node} dropped its link to {Peer}, no longer a member ({Config})", NodeId, gone, config);
+                _logger.LinkDropped(NodeId, gone, config);
             }
             foreach (var member in config.Members) EnsurePeerLink(member);
             _linkedConfig = config;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
 using RaftOrleans.Raft;
+using RaftOrleans.Grains.Logging;
 
 namespace RaftOrleans.Grains;
 
@@ -24,8 +25,7 @@ public sealed partial class RaftNodeGrain
         // Nothing reaches the core until this returns, so the snapshot is durable before any message
         // can offer it to a follower.
         if (!await WriteDurablyAsync(() => _store.PersistAsync(null, Array.Empty<LogEntry>(), _core.EntryAt, snapshot))) return false;
-        _logger.LogInformation("Raft node {Node} took a snapshot at index {Index} ({Bytes} bytes); its log now starts at {First}",
-            NodeId, snapshot.Index, snapshot.Data.Length, _core.FirstLogIndex);
+        _logger.SnapshotTaken(NodeId, snapshot.Index, snapshot.Data.Length, _core.FirstLogIndex);
         DeleteObsoleteRows();
         return true;
     }
@@ -43,8 +43,7 @@ public sealed partial class RaftNodeGrain
             _awaitingApply.Remove(index, out var proposal);
             proposal!.Complete(ClientReplyStatus.Unknown, leaderHint: _core.Leader);
         }
-        _logger.LogInformation("Raft node {Node} installed a snapshot from {Leader} at index {Index} ({Bytes} bytes){Discarded}",
-            NodeId, _core.Leader ?? "?", snapshot.Index, snapshot.Data.Length, logDiscarded ? ", discarding its log" : "");
+        _logger.SnapshotInstalled(NodeId, _core.Leader ?? "?", snapshot.Index, snapshot.Data.Length, logDiscarded ? ", discarding its log" : "");
         // Its write may still be in flight: the rows it makes obsolete are deleted once it is durable.
     }
 
@@ -71,8 +70,7 @@ public sealed partial class RaftNodeGrain
             }
             catch (Exception e)
             {
-                _logger.LogWarning("Raft node {Node}: deleting {Rows} compacted rows failed; the next activation retries: {Error}",
-                    NodeId, rows.Count, e.Message);
+                _logger.CompactedRowsDeleteFailed(NodeId, rows.Count, e.Message);
             }
         });
     }

@@ -14,6 +14,7 @@ using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
 using RaftOrleans.Raft.Messages;
 using RaftOrleans.Raft;
+using RaftOrleans.Grains.Logging;
 using RaftOrleans.Raft.StateMachine;
 
 namespace RaftOrleans.Grains;
@@ -104,23 +105,15 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         _stateMachine = _stateMachineFactory.Create(NodeId);
         if (restored.Snapshot is { } snapshot) RestoreStateMachine(snapshot);
         var seed = Random.Shared.Next();
-        _core = new RaftNode(new RaftOptions
+        _core = new RaftNode(_settings.CoreOptions with
         {
-            NodeId = NodeId,
-            Voters = _settings.Voters,
-            ElectionTicks = _settings.ElectionTicks,
-            HeartbeatTicks = _settings.HeartbeatTicks,
-            SnapshotThresholdEntries = _settings.SnapshotThresholdEntries,
-            SnapshotThresholdBytes = _settings.SnapshotThresholdBytes,
-            SnapshotTrailingEntries = _settings.SnapshotTrailingEntries,
-            MaxSnapshotChunkBytes = _settings.SnapshotChunkBytes,
             AppliedIndex = _appliedIndex,
             // The loop steps on while a write is in flight (RaftNodeGrain.Loop.cs, RaftNodeGrain.Writes.cs).
             AsyncStorageWrites = true,
             PromotionLagEntries = PromotionLagEntries,
-            // Lease reads only when asked for (ReadLeased), timed on the monotonic clock: ticks are dropped
-            // while storage stalls, so a tick count would let the lease outlive the followers' timeout.
-            LeaseReads = true,
+            // Lease reads (when the settings allow them) only when asked for (ReadLeased), timed on the monotonic
+            // clock: ticks are dropped while storage stalls, so a tick count would let the lease outlive the
+            // followers' timeout.
             LeaseClock = Stopwatch.GetTimestamp,
             LeaseClockDuration = _settings.LeaseDuration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond,
             LeaseForForwardedReads = false,
@@ -135,9 +128,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             Interleave = true,
             KeepAlive = true,
         });
-        _logger.LogInformation(
-            "Raft node {Node} activated on silo {Silo}: term {Term}, voted for {Vote}, commit {Commit}, snapshot at {Snapshot}, {Entries} log entries after it, random seed {Seed}",
-            NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
+        _logger.Activated(NodeId, _silo.Name, restored.HardState.Term, restored.HardState.VotedFor ?? "-", restored.HardState.Commit,
             restored.Snapshot?.Index ?? 0, restored.Entries.Count, seed);
     }
 
@@ -176,14 +167,13 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
         {
             if (wire is null || wire.To != NodeId)
             {
-                _logger.LogWarning("Node {Node} dropped a message addressed to {To}", NodeId, wire?.To);
+                _logger.MisaddressedMessage(NodeId, wire?.To);
                 continue;
             }
             if (_inbox.Count >= MaxInboxMessages)
             {
                 if (_droppedIncoming++ % 1000 == 0)
-                    _logger.LogWarning("Raft node {Node}: inbox full ({Max} queued while storage is slow), dropping deliveries ({Dropped} so far)",
-                        NodeId, MaxInboxMessages, _droppedIncoming);
+                    _logger.InboxFull(NodeId, MaxInboxMessages, _droppedIncoming);
                 continue;
             }
             try
@@ -194,7 +184,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
             }
             catch (ArgumentException e)
             {
-                _logger.LogWarning("Node {Node} dropped a malformed message from {From}: {Error}", NodeId, wire.From, e.Message);
+                _logger.MalformedMessage(NodeId, wire.From, e.Message);
             }
         }
         Kick();
@@ -275,7 +265,7 @@ public sealed partial class RaftNodeGrain : Grain, IRaftNodeGrain
     {
         if (Stopped) return;
         _stoppedReason = reason;
-        _logger.LogWarning("Raft node {Node} on silo {Silo} stops acting: {Reason}", NodeId, _silo.Name, reason);
+        _logger.Stops(NodeId, _silo.Name, reason);
         _ticker?.Dispose();
         foreach (var peer in _peers.Values) peer.Stop();
         while (_proposals.TryDequeue(out var queued)) queued.Complete(ClientReplyStatus.Unavailable);

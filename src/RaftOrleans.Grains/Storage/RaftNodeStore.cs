@@ -65,7 +65,7 @@ internal sealed class RaftNodeStore
     /// <summary>True during <see cref="ClaimAsync"/>'s write.</summary>
     private bool _claiming;
 
-    public RaftNodeStore(IGrainStorage storage, GrainId grainId, int segmentEntries, int snapshotChunkBytes = 512 * 1024)
+    public RaftNodeStore(IGrainStorage storage, GrainId grainId, int segmentEntries, int snapshotChunkBytes = RaftOptions.DefaultSnapshotChunkBytes)
     {
         if (segmentEntries < 2) throw new ArgumentOutOfRangeException(nameof(segmentEntries), "a segment holds at least 2 entries");
         if (snapshotChunkBytes < 1) throw new ArgumentOutOfRangeException(nameof(snapshotChunkBytes), "a snapshot chunk holds at least 1 byte");

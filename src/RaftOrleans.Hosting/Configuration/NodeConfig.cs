@@ -3,8 +3,8 @@ using RaftOrleans.Hosting.Database;
 
 namespace RaftOrleans.Hosting.Configuration;
 
-/// <summary>Everything one silo process needs to run one Raft node (silo-config/nX.json plus command-line
-/// overrides), validated. Relative paths are already resolved against the configuration file's folder.</summary>
+/// <summary>Everything one silo process needs to run one Raft node (silo-config/nX.json, then RAFTORLEANS_
+/// environment variables, then command-line options), validated. Relative paths are already resolved against the configuration file's folder.</summary>
 public sealed record NodeConfig
 {
     /// <summary>The file it was read from, as given on the command line (for messages).</summary>
@@ -31,21 +31,12 @@ public sealed record NodeConfig
     /// <summary>The node joins a running cluster with no configuration of its own (see ConfigKeys.Join).</summary>
     public bool Join { get; init; }
 
-    /// <summary>How much faster a follower's clock may run than the leader's over an election timeout; a lease
-    /// read is served for an election timeout less this (see RaftNodeSettings.LeaseClockDriftBoundMs).</summary>
-    public int LeaseClockDriftBoundMs { get; init; }
+    /// <summary>The "raft" section but voters and join: the values the silo binds to its Raft settings, which
+    /// know the keys, their defaults and their limits (RaftNodeSettings).</summary>
+    public required IReadOnlyList<ConfigValue> Raft { get; init; }
 
-    public required int TickIntervalMs { get; init; }
-    public required int ElectionTicks { get; init; }
-    public required int HeartbeatTicks { get; init; }
-
-    /// <summary>A snapshot is taken once this many entries were applied, or this many bytes of entries
-    /// appended, since the last one; it keeps this many trailing entries in memory, and is stored and sent
-    /// in chunks of at most this many bytes.</summary>
-    public required int SnapshotThresholdEntries { get; init; }
-    public required int SnapshotThresholdBytes { get; init; }
-    public required int SnapshotTrailingEntries { get; init; }
-    public required int SnapshotChunkBytes { get; init; }
+    /// <summary>The "logging" section (Microsoft.Extensions.Logging's layout), paths from "logging:" on.</summary>
+    public required IReadOnlyList<ConfigValue> Logging { get; init; }
 
     /// <summary>The port of this silo's HTTP endpoint for /metrics (Prometheus), /healthz and /readyz, on
     /// <see cref="AdvertisedAddress"/>; null: none (the default).</summary>

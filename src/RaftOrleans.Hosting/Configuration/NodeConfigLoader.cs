@@ -1,44 +1,72 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using RaftOrleans.Hosting.Database;
 
 namespace RaftOrleans.Hosting.Configuration;
 
-/// <summary>Reads silo-config/nX.json, applies command-line overrides and validates every value, failing
-/// with a <see cref="ConfigException"/> that names the file and the key (or the option).</summary>
+/// <summary>Reads silo-config/nX.json, then RAFTORLEANS_ environment variables, then command-line options (see
+/// <see cref="ConfigLayers"/>), and validates every node-level value, failing with a <see cref="ConfigException"/>
+/// that names the file and key, the variable, or the option. The "raft" section is checked where it is bound
+/// (the silo's Raft settings, which hold its defaults); "logging" goes to Microsoft.Extensions.Logging.</summary>
 public static class NodeConfigLoader
 {
     private const string DefaultSqliteStorage = "Data Source={dataDir}/{node}.raft.db";
     private const string DefaultSqliteClustering = "Data Source={dataDir}/cluster.db";
-    private const int DefaultSnapshotChunkBytes = 512 * 1024;
-    private const int MaxSnapshotChunkBytes = 16 << 20;
+
+    private static readonly IReadOnlyDictionary<string, string> CanonicalNodeKeys =
+        ConfigKeys.NodeKeys.ToDictionary(key => key, key => key, StringComparer.OrdinalIgnoreCase);
 
     /// <param name="configPath">The file, as the user gave it (relative paths resolve against the current folder).</param>
     /// <param name="overrides">Configuration key → value from the command line (see <see cref="ConfigKeys.Overrides"/>).</param>
     public static NodeConfig Load(string configPath, IReadOnlyDictionary<string, string>? overrides = null)
     {
-        var values = ReadFile(configPath);
-        var origins = values.Keys.ToDictionary(key => key, key => $"{configPath}: {key}", StringComparer.Ordinal);
+        var options = new Dictionary<string, (string Option, string Value)>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
-            values[key] = value;
-            origins[key] = $"option {ConfigKeys.Overrides.First(pair => pair.Value == key).Key}";
+            options[Path(key)] = (ConfigKeys.Overrides.First(pair => pair.Value == key).Key, value);
+        }
+
+        var layers = ConfigLayers.Read(configPath, ConfigKeys.EnvironmentPrefix, options,
+            new HashSet<string>([Path(ConfigKeys.Voters)], StringComparer.OrdinalIgnoreCase),
+            path => InSection(path, ConfigKeys.ClientSection) || string.Equals(path, ConfigKeys.RootVariable, StringComparison.OrdinalIgnoreCase) ? null : path);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var origins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var raft = new List<ConfigValue>();
+        var logging = new List<ConfigValue>();
+        foreach (var value in layers.Values.OrderBy(value => value.Path, StringComparer.OrdinalIgnoreCase))
+        {
+            var key = value.Path.Replace(':', '.');
+            if (CanonicalNodeKeys.TryGetValue(key, out var canonical))
+            {
+                values[canonical] = value.Value;
+                origins[canonical] = value.Origin;
+            }
+            else if (InSection(value.Path, ConfigKeys.RaftSection))
+            {
+                raft.Add(value with { Path = value.Path[(ConfigKeys.RaftSection.Length + 1)..] });
+            }
+            else if (InSection(value.Path, ConfigKeys.LoggingSection))
+            {
+                logging.Add(value);
+            }
+            else
+            {
+                throw new ConfigException(value.Origin,
+                    $"unknown key (known: {string.Join(", ", ConfigKeys.NodeKeys.Order(StringComparer.Ordinal))}, raft.*, logging.*)");
+            }
         }
 
         var reader = new Values(configPath, values, origins);
-        var configFolder = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+        var configFolder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(configPath))!;
 
         var nodeId = reader.Name(ConfigKeys.Node);
-        var dataDirectory = Path.GetFullPath(reader.Text(ConfigKeys.DataDir, "data"), configFolder);
-        var join = reader.Text(ConfigKeys.Join, "false") switch
-        {
-            "true" => true,
-            "false" => false,
-            var other => throw new ConfigException(reader.Origin(ConfigKeys.Join), $"'{other}' is not true or false"),
-        };
+        var dataDirectory = System.IO.Path.GetFullPath(reader.Text(ConfigKeys.DataDir, "data"), configFolder);
+        var joinText = reader.Text(ConfigKeys.Join, "false");
+        var join = bool.TryParse(joinText, out var joins)
+            ? joins
+            : throw new ConfigException(reader.Origin(ConfigKeys.Join), $"'{joinText}' is not true or false");
         // A joining node must never hold a configuration of its own: with one naming only itself it would
         // elect itself; with the file's voters it could vote in a cluster that never added it.
         IReadOnlyList<string> voters = join ? [] : reader.NameList(ConfigKeys.Voters);
@@ -54,31 +82,6 @@ public static class NodeConfigLoader
             throw new ConfigException(reader.Origin(ConfigKeys.GatewayPort), $"{gatewayPort} is also the silo port");
         }
 
-        var electionTicks = reader.PositiveInt(ConfigKeys.ElectionTicks, 15);
-        var heartbeatTicks = reader.PositiveInt(ConfigKeys.HeartbeatTicks, 5);
-        if (heartbeatTicks >= electionTicks)
-        {
-            throw new ConfigException(reader.Origin(ConfigKeys.HeartbeatTicks),
-                $"{heartbeatTicks} must be less than {ConfigKeys.ElectionTicks} ({electionTicks}): followers would time out between heartbeats");
-        }
-
-        var snapshotChunkBytes = reader.PositiveInt(ConfigKeys.SnapshotChunkBytes, DefaultSnapshotChunkBytes);
-        if (snapshotChunkBytes > MaxSnapshotChunkBytes)
-        {
-            throw new ConfigException(reader.Origin(ConfigKeys.SnapshotChunkBytes),
-                $"{snapshotChunkBytes} is above {MaxSnapshotChunkBytes}: one chunk is one message between silos and one database row");
-        }
-
-        var metricsPort = MetricsPort(reader, siloPort, gatewayPort);
-        // Lease reads: a lease lasts an election timeout less this bound (default: a quarter of it).
-        var electionTimeoutMs = electionTicks * reader.PositiveInt(ConfigKeys.TickIntervalMs, 10);
-        var leaseDriftMs = reader.NonNegativeInt(ConfigKeys.LeaseClockDriftBoundMs, electionTimeoutMs / 4);
-        if (leaseDriftMs >= electionTimeoutMs)
-        {
-            throw new ConfigException(reader.Origin(ConfigKeys.LeaseClockDriftBoundMs),
-                $"{leaseDriftMs} must be less than the election timeout ({electionTimeoutMs} ms): no lease would remain");
-        }
-
         return new NodeConfig
         {
             ConfigPath = configPath,
@@ -89,23 +92,25 @@ public static class NodeConfigLoader
             SiloPort = siloPort,
             GatewayPort = gatewayPort,
             DataDirectory = dataDirectory,
-            Storage = reader.Database(ConfigKeys.StorageKind, ConfigKeys.StorageConnection, DefaultSqliteStorage, dataDirectory, nodeId),
-            Clustering = reader.Database(ConfigKeys.ClusteringKind, ConfigKeys.ClusteringConnection, DefaultSqliteClustering, dataDirectory, nodeId),
+            Storage = reader.Database(ConfigKeys.StorageKind, ConfigKeys.StorageConnection, ConfigKeys.StorageConnectionFile,
+                DefaultSqliteStorage, dataDirectory, nodeId),
+            Clustering = reader.Database(ConfigKeys.ClusteringKind, ConfigKeys.ClusteringConnection, ConfigKeys.ClusteringConnectionFile,
+                DefaultSqliteClustering, dataDirectory, nodeId),
             Voters = voters,
             Join = join,
-            TickIntervalMs = reader.PositiveInt(ConfigKeys.TickIntervalMs, 10),
-            ElectionTicks = electionTicks,
-            HeartbeatTicks = heartbeatTicks,
-            SnapshotThresholdEntries = reader.PositiveInt(ConfigKeys.SnapshotThresholdEntries, 10_000),
-            SnapshotThresholdBytes = reader.PositiveInt(ConfigKeys.SnapshotThresholdBytes, 64 << 20),
-            SnapshotTrailingEntries = reader.NonNegativeInt(ConfigKeys.SnapshotTrailingEntries, 1_000),
-            SnapshotChunkBytes = snapshotChunkBytes,
-            MetricsPort = metricsPort,
+            Raft = raft,
+            Logging = logging,
+            MetricsPort = MetricsPort(reader, siloPort, gatewayPort),
             OtlpEndpoint = reader.HttpUri(ConfigKeys.OtlpEndpoint),
-            LeaseClockDriftBoundMs = leaseDriftMs,
             Origins = origins,
         };
     }
+
+    /// <summary>"raft.electionTicks" → "raft:electionTicks", the path Microsoft.Extensions.Configuration uses.</summary>
+    private static string Path(string key) => key.Replace('.', ':');
+
+    private static bool InSection(string path, string section) =>
+        path.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Null (no metrics endpoint) when the key is absent or 0.</summary>
     private static int? MetricsPort(Values reader, int siloPort, int gatewayPort)
@@ -122,77 +127,6 @@ public static class NodeConfigLoader
         }
 
         return port;
-    }
-
-    /// <summary>The file's values flattened to "section.key" → text (arrays joined with commas).</summary>
-    private static Dictionary<string, string> ReadFile(string configPath)
-    {
-        if (!File.Exists(configPath))
-        {
-            throw new ConfigException(configPath, "no such file");
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(configPath),
-                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ConfigException(configPath, $"not valid JSON (line {e.LineNumber + 1}): {FirstLine(e.Message)}");
-        }
-        catch (IOException e)
-        {
-            throw new ConfigException(configPath, $"cannot be read: {e.Message}");
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new ConfigException(configPath, "must hold a JSON object");
-            }
-
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            Flatten(configPath, document.RootElement, prefix: "", values);
-            return values;
-        }
-    }
-
-    private static void Flatten(string configPath, JsonElement element, string prefix, Dictionary<string, string> values)
-    {
-        foreach (var property in element.EnumerateObject())
-        {
-            // Keys starting with "_" are comments.
-            if (property.Name.StartsWith('_'))
-            {
-                continue;
-            }
-
-            var key = prefix + property.Name;
-            if (property.Value.ValueKind == JsonValueKind.Object)
-            {
-                Flatten(configPath, property.Value, key + ".", values);
-                continue;
-            }
-
-            if (!ConfigKeys.All.Contains(key))
-            {
-                throw new ConfigException($"{configPath}: {key}", $"unknown key (known: {string.Join(", ", ConfigKeys.All.Order())})");
-            }
-
-            values[key] = property.Value.ValueKind switch
-            {
-                JsonValueKind.String => property.Value.GetString()!,
-                JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Array => string.Join(",", property.Value.EnumerateArray().Select(item =>
-                    item.ValueKind == JsonValueKind.String
-                        ? item.GetString()!
-                        : throw new ConfigException($"{configPath}: {key}", "must be an array of strings"))),
-                _ => throw new ConfigException($"{configPath}: {key}", $"must be a string or a number, not {property.Value.ValueKind.ToString().ToLowerInvariant()}"),
-            };
-        }
     }
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
@@ -258,17 +192,6 @@ public static class NodeConfigLoader
             return port;
         }
 
-        public int PositiveInt(string key, int fallback)
-        {
-            var text = Text(key, fallback.ToString(CultureInfo.InvariantCulture));
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
-            {
-                throw new ConfigException(Origin(key), $"'{text}' is not a positive whole number");
-            }
-
-            return number;
-        }
-
         public int NonNegativeInt(string key, int fallback)
         {
             var text = Text(key, fallback.ToString(CultureInfo.InvariantCulture));
@@ -307,7 +230,7 @@ public static class NodeConfigLoader
             return address;
         }
 
-        public DatabaseConnection Database(string kindKey, string connectionKey, string sqliteDefault, string dataDirectory, string nodeId)
+        public DatabaseConnection Database(string kindKey, string connectionKey, string fileKey, string sqliteDefault, string dataDirectory, string nodeId)
         {
             var kindText = Text(kindKey, "sqlite");
             if (!DatabaseKinds.TryParse(kindText, out var kind))
@@ -315,8 +238,8 @@ public static class NodeConfigLoader
                 throw new ConfigException(Origin(kindKey), $"unknown kind '{kindText}' (known: {string.Join(", ", DatabaseKinds.Names)})");
             }
 
-            var connection = values.TryGetValue(connectionKey, out var given) && !string.IsNullOrWhiteSpace(given)
-                ? given.Trim()
+            var connection = ConnectionText(connectionKey, fileKey) is { } given
+                ? given
                 : kind == DatabaseKind.Sqlite
                     ? sqliteDefault
                     : throw new ConfigException(Origin(connectionKey), $"missing: {kind.Name()} needs a connection string");
@@ -333,6 +256,31 @@ public static class NodeConfigLoader
             }
         }
 
+        /// <summary>The connection string, given itself or in a file (a secret kept out of the node file and argv:
+        /// RAFTORLEANS_Storage__ConnectionStringFile=/run/secrets/pg); null when neither is given.</summary>
+        private string? ConnectionText(string connectionKey, string fileKey)
+        {
+            var given = values.TryGetValue(connectionKey, out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
+            if (!values.TryGetValue(fileKey, out var file) || string.IsNullOrWhiteSpace(file))
+            {
+                return given;
+            }
+
+            if (given is not null)
+            {
+                throw new ConfigException(Origin(fileKey), $"give {connectionKey} or {fileKey}, not both ({connectionKey} comes from {Origin(connectionKey)})");
+            }
+
+            try
+            {
+                return File.ReadAllText(file.Trim()).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigException(Origin(fileKey), $"cannot read '{file.Trim()}': {FirstLine(e.Message)}");
+            }
+        }
+
         private static DatabaseConnection Sqlite(string connection, string dataDirectory)
         {
             var builder = new SqliteConnectionStringBuilder(connection);
@@ -344,7 +292,7 @@ public static class NodeConfigLoader
             // A relative file lives in the data folder, wherever the silo was started from.
             if (builder.DataSource != ":memory:")
             {
-                builder.DataSource = Path.GetFullPath(builder.DataSource, dataDirectory);
+                builder.DataSource = System.IO.Path.GetFullPath(builder.DataSource, dataDirectory);
             }
 
             return new DatabaseConnection(DatabaseKind.Sqlite, builder.ToString());
