@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;

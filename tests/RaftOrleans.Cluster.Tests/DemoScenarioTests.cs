@@ -1,5 +1,5 @@
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 using static RaftOrleans.Cluster.Tests.TransportRetry;
 

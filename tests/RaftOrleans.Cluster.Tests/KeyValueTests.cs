@@ -1,7 +1,7 @@
 using RaftOrleans.KeyValue.Raft;
 using System.Collections.Concurrent;
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.KeyValue;
 using RaftOrleans.KeyValue.Encoding;
 using static RaftOrleans.Cluster.Tests.TransportRetry;

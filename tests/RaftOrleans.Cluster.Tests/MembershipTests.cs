@@ -1,6 +1,6 @@
 using RaftOrleans.KeyValue.Raft;
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.KeyValue;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Raft;
 

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
+using RaftOrleans.Grains.Node;
 
 namespace RaftOrleans.Cluster.Tests;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Raft.StateMachine;
 using static RaftOrleans.Cluster.Tests.LogChecks;

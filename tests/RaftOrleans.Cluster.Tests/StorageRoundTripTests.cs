@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 

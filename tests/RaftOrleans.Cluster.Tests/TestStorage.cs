@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Cluster.Tests;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using RaftOrleans.Contracts;
-using RaftOrleans.Grains;
+using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Metrics;
 using static RaftOrleans.Cluster.Tests.LogChecks;
 

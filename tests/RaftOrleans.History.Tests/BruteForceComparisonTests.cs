@@ -15,7 +15,7 @@ public sealed class BruteForceComparisonTests
     private static readonly string?[] Values = [null, "a", "b", "c"];
 
     [Fact]
-    public void CheckerAgreesWithBruteForce()
+    public void Checker_agrees_with_brute_force()
     {
         var random = new Random(2024);
         var verdicts = new int[2];

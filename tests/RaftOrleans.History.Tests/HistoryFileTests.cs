@@ -16,7 +16,7 @@ public sealed class HistoryFileTests
     [InlineData("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":true,"time":8}""")]
     [InlineData("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":false,"seen":"v15","time":8}""")]
     [InlineData("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":false,"seen":null,"time":8}""")]
-    public void LinesRoundTripExactly(string line)
+    public void Lines_round_trip_exactly(string line)
     {
         var parsed = HistoryJson.Parse(line, 1);
 
@@ -24,7 +24,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void ParsedFieldsMeanWhatTheFormatSays()
+    public void Parsed_fields_mean_what_the_format_says()
     {
         var cas = HistoryJson.Parse("""{"process":5,"type":"invoke","f":"cas","key":"k1","expected":"v16","value":"v17","time":7}""", 1);
         var absentRead = HistoryJson.Parse("""{"process":4,"type":"ok","f":"get","key":"k1","value":null,"time":6}""", 1);
@@ -35,7 +35,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void ARefusedCasCarriesWhatItFound()
+    public void A_refused_cas_carries_what_it_found()
     {
         var refused = HistoryJson.Parse("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":false,"seen":"v15","time":8}""", 1);
         var refusedAbsent = HistoryJson.Parse("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","swapped":false,"seen":null,"time":8}""", 1);
@@ -45,7 +45,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void FilesWrittenBeforeSwappedExistedMeanWhatTheyMeant()
+    public void Files_written_before_swapped_existed_mean_what_they_meant()
     {
         // Then an ok cas always swapped and a refused one was a fail.
         var swapped = HistoryJson.Parse("""{"process":5,"type":"ok","f":"cas","key":"k1","expected":"v16","value":"v17","time":8}""", 1);
@@ -67,7 +67,7 @@ public sealed class HistoryFileTests
     [InlineData("""{"type":"invoke","f":"get","key":"k","time":1}""")]
     [InlineData("""{"process":1,"type":"ok","f":"cas","key":"k","expected":"a","value":"b","swapped":false,"time":1}""")] // refused without seen
     [InlineData("""{"process":1,"type":"ok","f":"cas","key":"k","expected":"a","value":"b","swapped":"no","time":1}""")]
-    public void MalformedLinesNameTheirLine(string line)
+    public void Malformed_lines_name_their_line(string line)
     {
         var error = Assert.Throws<HistoryFormatException>(() => HistoryJson.ReadAll(new StringReader("\n" + line)));
 
@@ -75,7 +75,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void RecorderWritesLinesThatReadBackAsItsEvents()
+    public void Recorder_writes_lines_that_read_back_as_its_events()
     {
         var text = new StringWriter();
         using (var recorder = new HistoryRecorder(text))
@@ -107,7 +107,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void RecorderIsSafeUnderConcurrentProcessesAndKeepsTimeOrder()
+    public void Recorder_is_safe_under_concurrent_processes_and_keeps_time_order()
     {
         var recorder = new HistoryRecorder(new StringWriter());
         Parallel.For(0, 8, process =>
@@ -126,7 +126,7 @@ public sealed class HistoryFileTests
     }
 
     [Fact]
-    public void RecorderRefusesASecondOperationInFlightAndACompletionWithoutOne()
+    public void Recorder_refuses_a_second_operation_in_flight_and_a_completion_without_one()
     {
         var recorder = new HistoryRecorder();
         recorder.RecordInvoke(1, HistoryOperation.Get("k"));

@@ -10,7 +10,7 @@ public sealed class LinearizabilityCheckerTests
     private static CheckResult Check(HistoryBuilder history) => LinearizabilityChecker.Check(history.Events, Plenty);
 
     [Fact]
-    public void SequentialHistoryIsLinearizable()
+    public void Sequential_history_is_linearizable()
     {
         var history = new HistoryBuilder()
             .Get(1, "k", null, 0, 10)
@@ -27,7 +27,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void StaleReadIsNotLinearizable()
+    public void Stale_read_is_not_linearizable()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v1", 0, 10)
@@ -46,7 +46,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CasWronglyRefusedIsNotLinearizable()
+    public void Cas_wrongly_refused_is_not_linearizable()
     {
         // The key held "v1" at every point where the cas could take effect, yet the store refused it and
         // said it found "v1": no linearization has the cas find anything but "v1" there.
@@ -63,7 +63,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CasRefusedForAValueNobodyWroteIsNotLinearizable()
+    public void Cas_refused_for_a_value_nobody_wrote_is_not_linearizable()
     {
         // Refused, and the store claims the key was absent, though "v1" was written before and never removed.
         var history = new HistoryBuilder()
@@ -74,7 +74,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CasRefusedIsAReadOfWhatItFound()
+    public void Cas_refused_is_a_read_of_what_it_found()
     {
         // A refused cas that found "v2" orders the concurrent put of "v2" before it; a later read of "v1"
         // would then read back in time.
@@ -88,7 +88,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CasRefusedObservesAnUnknownWrite()
+    public void Cas_refused_observes_an_unknown_write()
     {
         // The only sign that the timed-out put of "v2" happened is the refused cas that found it: that is
         // enough, and it also pins the put before the cas returned.
@@ -102,7 +102,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void LostWriteIsNotLinearizable()
+    public void Lost_write_is_not_linearizable()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v1", 0, 10)
@@ -116,7 +116,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CasAppliedTwiceIsNotLinearizable()
+    public void Cas_applied_twice_is_not_linearizable()
     {
         var history = new HistoryBuilder()
             .Put(1, "counter", "0", 0, 10)
@@ -131,7 +131,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void ConcurrentCasesBothSucceedingFromTheSameValueIsNotLinearizable()
+    public void Concurrent_cases_both_succeeding_from_the_same_value_is_not_linearizable()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "0", 0, 10)
@@ -142,7 +142,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void OverlappingOperationsMayTakeEffectInAnyOrder()
+    public void Overlapping_operations_may_take_effect_in_any_order()
     {
         // The put overlaps both reads, so one read may see it and the earlier-starting one may not.
         var history = new HistoryBuilder()
@@ -156,7 +156,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void ReadsMustNotGoBackInTime()
+    public void Reads_must_not_go_back_in_time()
     {
         // Both reads overlap the put, but once one read has returned v1 a later read cannot see the old value.
         var history = new HistoryBuilder()
@@ -171,7 +171,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void InfoWriteMayHaveHappened()
+    public void Info_write_may_have_happened()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v1", 0, 10)
@@ -182,7 +182,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void InfoWriteMayNotHaveHappened()
+    public void Info_write_may_not_have_happened()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v1", 0, 10)
@@ -194,7 +194,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void InfoWriteCannotBeUndoneOnceSeen()
+    public void Info_write_cannot_be_undone_once_seen()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v1", 0, 10)
@@ -206,7 +206,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void InfoWriteCannotTakeEffectBeforeItWasInvoked()
+    public void Info_write_cannot_take_effect_before_it_was_invoked()
     {
         var history = new HistoryBuilder()
             .Get(3, "k", "v2", 0, 10)
@@ -216,7 +216,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void OperationStillInFlightAtTheEndCountsAsInfo()
+    public void Operation_still_in_flight_at_the_end_counts_as_info()
     {
         var history = new HistoryBuilder()
             .Put(2, "k", "v2", 20, null)
@@ -229,7 +229,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void FailedWriteDidNotHappen()
+    public void Failed_write_did_not_happen()
     {
         var history = new HistoryBuilder()
             .Put(1, "k", "v9", 0, 10, HistoryEventType.Fail)
@@ -239,7 +239,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void KeysAreIndependentRegisters()
+    public void Keys_are_independent_registers()
     {
         var history = new HistoryBuilder()
             .Put(1, "a", "1", 0, 10)
@@ -255,7 +255,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CulpritIsTheEarliestOperationThatCannotBeExplained()
+    public void Culprit_is_the_earliest_operation_that_cannot_be_explained()
     {
         // Key k goes wrong at the first stale read (process 3), long before the later junk read.
         var history = new HistoryBuilder()
@@ -275,7 +275,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void LargeRandomCorrectHistoryIsLinearizable()
+    public void Large_random_correct_history_is_linearizable()
     {
         var events = RandomHistory.Generate(seed: 1, processes: 12, keys: 20, operationsPerProcess: 1_500);
 
@@ -290,7 +290,7 @@ public sealed class LinearizabilityCheckerTests
     [Theory]
     [InlineData(9)]
     [InlineData(10)]
-    public void RandomHistoryWithOneCasWronglyRefusedIsNotLinearizable(int seed)
+    public void Random_history_with_one_cas_wrongly_refused_is_not_linearizable(int seed)
     {
         // A store that refuses a cas whose expectation held, and answers with the value it found (the
         // expected one), as a buggy comparison would.
@@ -313,7 +313,7 @@ public sealed class LinearizabilityCheckerTests
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void RandomHistoryWithOneCorruptedReadIsNotLinearizable(int seed)
+    public void Random_history_with_one_corrupted_read_is_not_linearizable(int seed)
     {
         var events = RandomHistory.Generate(seed, processes: 8, keys: 10, operationsPerProcess: 800);
         var reads = events.Select((e, i) => (e, i))
@@ -332,7 +332,7 @@ public sealed class LinearizabilityCheckerTests
     [Theory]
     [InlineData(5)]
     [InlineData(6)]
-    public void RandomHistoryWithOneStaleReadIsNotLinearizable(int seed)
+    public void Random_history_with_one_stale_read_is_not_linearizable(int seed)
     {
         var events = RandomHistory.Generate(seed, processes: 8, keys: 10, operationsPerProcess: 800);
         var (index, staleValue) = FindProvablyStaleValue(events);
@@ -349,7 +349,7 @@ public sealed class LinearizabilityCheckerTests
     [Theory]
     [InlineData(7)]
     [InlineData(8)]
-    public void BothWaysOfFindingTheCulpritAgree(int seed)
+    public void Both_ways_of_finding_the_culprit_agree(int seed)
     {
         var events = RandomHistory.Generate(seed, processes: 6, keys: 1, operationsPerProcess: 300);
         var (index, staleValue) = FindProvablyStaleValue(events);
@@ -365,7 +365,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void TimeLimitGivesUnknown()
+    public void Time_limit_gives_unknown()
     {
         // 22 concurrent writes of distinct values and a read of a value none wrote: no linearization
         // exists, but proving it means trying every subset of writes, far more than the limit allows.
@@ -384,7 +384,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void HugeTimeLimitMeansNoLimit()
+    public void Huge_time_limit_means_no_limit()
     {
         var history = new HistoryBuilder().Put(1, "k", "v", 0, 10).Get(2, "k", "v", 20, 30);
 
@@ -392,7 +392,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CompletionWithoutInvocationIsAFormatError()
+    public void Completion_without_invocation_is_a_format_error()
     {
         HistoryEvent[] events = [new(1, HistoryEventType.Ok, HistoryFunction.Put, "k", "v", null, 10)];
 
@@ -400,7 +400,7 @@ public sealed class LinearizabilityCheckerTests
     }
 
     [Fact]
-    public void CompletionOfAnotherOperationIsAFormatError()
+    public void Completion_of_another_operation_is_a_format_error()
     {
         HistoryEvent[] events =
         [

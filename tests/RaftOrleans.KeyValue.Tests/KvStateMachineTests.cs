@@ -5,7 +5,7 @@ namespace RaftOrleans.KeyValue.Tests;
 public sealed class KvStateMachineTests
 {
     [Fact]
-    public void PutThenGetReturnsTheValueWithRevisions()
+    public void Put_then_get_returns_the_value_with_revisions()
     {
         var store = new StoreDriver();
 
@@ -20,7 +20,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void OverwriteKeepsCreateRevisionAndCountsVersions()
+    public void Overwrite_keeps_create_revision_and_counts_versions()
     {
         var store = new StoreDriver();
         store.Put("a", "1");
@@ -33,7 +33,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void GetOfAbsentKeyIsNotFound()
+    public void Get_of_absent_key_is_not_found()
     {
         var result = new StoreDriver().Get("missing");
 
@@ -42,7 +42,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void DeleteRemovesTheKeyAndRecreationStartsVersionsAgain()
+    public void Delete_removes_the_key_and_recreation_starts_versions_again()
     {
         var store = new StoreDriver();
         store.Put("k", "v1");
@@ -61,7 +61,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void CasSwapsOnlyWhenTheExpectationHolds()
+    public void Cas_swaps_only_when_the_expectation_holds()
     {
         var store = new StoreDriver();
         store.Put("k", "v1");
@@ -78,7 +78,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void CasWithoutExpectationCreatesOnlyWhenAbsent()
+    public void Cas_without_expectation_creates_only_when_absent()
     {
         var store = new StoreDriver();
 
@@ -92,7 +92,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ListReturnsPrefixMatchesInOrdinalOrderUpToTheLimit()
+    public void List_returns_prefix_matches_in_ordinal_order_up_to_the_limit()
     {
         var store = new StoreDriver();
         foreach (var key in new[] { "user/3", "user/1", "users", "user/2", "usea", "a", "z" })
@@ -114,7 +114,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void LimitsAreAnswersNotExceptions()
+    public void Limits_are_answers_not_exceptions()
     {
         var options = new KvOptions { MaxKeyBytes = 8, MaxValueBytes = 16, MaxListLimit = 5 };
         var store = new StoreDriver(options);
@@ -133,7 +133,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void DefaultLimitsAreOneKibibyteKeysAndOneMebibyteValues()
+    public void Default_limits_are_one_kibibyte_keys_and_one_mebibyte_values()
     {
         var store = new StoreDriver();
 
@@ -144,7 +144,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ValidationRefusesEarlyWhatApplyWouldRefuse()
+    public void Validation_refuses_early_what_apply_would_refuse()
     {
         var options = new KvOptions { MaxKeyBytes = 4 };
         var tooLong = new PutOperation("12345", "v");
@@ -159,7 +159,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void InvalidUnicodeIsRefused()
+    public void Invalid_unicode_is_refused()
     {
         var loneSurrogate = "k\ud800";
 
@@ -168,7 +168,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void UndecodableBytesAnswerInvalidCommandAndStillConsumeTheIndex()
+    public void Undecodable_bytes_answer_invalid_command_and_still_consume_the_index()
     {
         var machine = new KvStateMachine();
 
@@ -182,7 +182,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ApplyingAnIndexTwiceOrBackwardsIsAHostBug()
+    public void Applying_an_index_twice_or_backwards_is_a_host_bug()
     {
         var machine = new KvStateMachine();
         var command = KvCommandCodec.Encode(KvCommand.Unsessioned(new PutOperation("k", "v")));
@@ -195,7 +195,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void QueryReadsWithoutTheLogAndRefusesWrites()
+    public void Query_reads_without_the_log_and_refuses_writes()
     {
         var store = new StoreDriver();
         store.Put("k", "v");
@@ -207,7 +207,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ClockIsTheLargestLeaderTimestampSeen()
+    public void Clock_is_the_largest_leader_timestamp_seen()
     {
         var store = new StoreDriver { NowMs = 5_000 };
         store.Put("a", "1");
@@ -218,7 +218,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void TheFirstTimestampSetsTheClock()
+    public void The_first_timestamp_sets_the_clock()
     {
         var store = new StoreDriver { NowMs = 1_767_225_600_000 };
         store.Put("a", "1");
@@ -227,7 +227,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void OneEntryMovesTheClockByAtMostTheStepLimit()
+    public void One_entry_moves_the_clock_by_at_most_the_step_limit()
     {
         var options = new KvOptions { SessionIdleTimeoutMs = 60_000 };
         var store = new StoreDriver(options) { NowMs = 1_000 };
@@ -250,7 +250,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ACommandOfTheTimestampedFormatStillAppliesAtTheTimeItCarries()
+    public void A_command_of_the_timestamped_format_still_applies_at_the_time_it_carries()
     {
         // Logs written before the entry envelope hold version-1 commands with the leader's timestamp inside:
         // OpenSession("c") at 5000 ms is version 1, opcode 6, "c", sequence 0, lowest 0, then 5000 as a varint.
@@ -265,7 +265,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void TheEntrysLeaderTimeIsTheTimeACurrentCommandAppliesAt()
+    public void The_entrys_leader_time_is_the_time_a_current_command_applies_at()
     {
         var machine = new KvStateMachine();
         var open = KvCommandCodec.Encode(KvCommand.OpenSession("c"));
@@ -277,7 +277,7 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void ACommandOfAnUnknownFormatIsInvalidEverywhere()
+    public void A_command_of_an_unknown_format_is_invalid_everywhere()
     {
         var machine = new KvStateMachine();
         var command = KvCommandCodec.Encode(KvCommand.OpenSession("c"));

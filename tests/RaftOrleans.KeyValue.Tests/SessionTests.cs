@@ -6,7 +6,7 @@ public sealed class SessionTests
     private const string Client = "client-a";
 
     [Fact]
-    public void RetriedCommandIsAppliedOnceAndGetsItsFirstAnswer()
+    public void Retried_command_is_applied_once_and_gets_its_first_answer()
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -23,7 +23,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void RetriedCasIsNotAppliedTwice()
+    public void Retried_cas_is_not_applied_twice()
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -39,7 +39,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void OutOfOrderSequencesAreEachAppliedOnce()
+    public void Out_of_order_sequences_are_each_applied_once()
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -55,7 +55,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void AcknowledgedAnswersAreForgottenAndTheirRetriesRefused()
+    public void Acknowledged_answers_are_forgotten_and_their_retries_refused()
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -71,7 +71,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void SessionExpiresAfterIdleTimeOnTheLeaderClock()
+    public void Session_expires_after_idle_time_on_the_leader_clock()
     {
         var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 1_000 }) { NowMs = 10_000 };
         store.Apply(KvCommand.OpenSession(Client));
@@ -89,7 +89,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void ALeaderClockFarAheadDoesNotExpireEverySessionInOneEntry()
+    public void A_leader_clock_far_ahead_does_not_expire_every_session_in_one_entry()
     {
         var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 60_000 }) { NowMs = 1_000 };
         store.Apply(KvCommand.OpenSession(Client));
@@ -106,7 +106,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void RetryAfterExpiryIsNotAppliedAgain()
+    public void Retry_after_expiry_is_not_applied_again()
     {
         var store = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 1_000 });
         store.Apply(KvCommand.OpenSession(Client));
@@ -123,7 +123,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void CommandOfAnUnopenedSessionIsNotApplied()
+    public void Command_of_an_unopened_session_is_not_applied()
     {
         var store = new StoreDriver();
 
@@ -134,7 +134,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void ReopeningALiveSessionKeepsItsAnswers()
+    public void Reopening_a_live_session_keeps_its_answers()
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -149,7 +149,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void FullTableEvictsTheLeastRecentlyActiveSession()
+    public void Full_table_evicts_the_least_recently_active_session()
     {
         var store = new StoreDriver(new KvOptions { MaxSessions = 2 });
         store.Apply(KvCommand.OpenSession("old"));
@@ -167,7 +167,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void TooManyUnacknowledgedAnswersAreRefusedUntilAcknowledged()
+    public void Too_many_unacknowledged_answers_are_refused_until_acknowledged()
     {
         var store = new StoreDriver(new KvOptions { MaxOutstandingPerSession = 2 });
         store.Apply(KvCommand.OpenSession(Client));
@@ -186,7 +186,7 @@ public sealed class SessionTests
     [InlineData(1, 0)] // lowest outstanding below 1
     [InlineData(1, 2)] // lowest outstanding above the sequence
     [InlineData(-1, 0)]
-    public void MalformedSessionFieldsAreInvalid(long sequence, long lowestOutstanding)
+    public void Malformed_session_fields_are_invalid(long sequence, long lowestOutstanding)
     {
         var store = new StoreDriver();
         store.Apply(KvCommand.OpenSession(Client));
@@ -198,7 +198,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void OpeningASessionNeedsAClientId()
+    public void Opening_a_session_needs_a_client_id()
     {
         var result = new StoreDriver().Apply(KvCommand.OpenSession(""));
 

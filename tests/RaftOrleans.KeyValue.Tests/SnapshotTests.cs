@@ -5,7 +5,7 @@ namespace RaftOrleans.KeyValue.Tests;
 public sealed class SnapshotTests
 {
     [Fact]
-    public void RestoredMachineHasTheSameStateSessionsAndRevisions()
+    public void Restored_machine_has_the_same_state_sessions_and_revisions()
     {
         var original = new StoreDriver(new KvOptions { SessionIdleTimeoutMs = 60_000 });
         original.Apply(KvCommand.OpenSession("c1"));
@@ -31,7 +31,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void StoresFedTheSameCommandsTakeIdenticalSnapshots()
+    public void Stores_fed_the_same_commands_take_identical_snapshots()
     {
         var options = new KvOptions { SessionIdleTimeoutMs = 500, MaxSessions = 8 };
         var commands = RandomCommands(seed: 42, count: 2_000);
@@ -47,7 +47,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void RestoringMidwayThenApplyingTheRestGivesTheSameState()
+    public void Restoring_midway_then_applying_the_rest_gives_the_same_state()
     {
         var options = new KvOptions { SessionIdleTimeoutMs = 500, MaxSessions = 8 };
         var commands = RandomCommands(seed: 7, count: 1_000);
@@ -72,7 +72,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void CorruptSnapshotIsRefused()
+    public void Corrupt_snapshot_is_refused()
     {
         var machine = new StoreDriver();
         machine.Put("k", "v");
@@ -84,7 +84,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void CommandAndResultCodecsRoundTrip()
+    public void Command_and_result_codecs_round_trip()
     {
         KvCommand[] commands =
         [

@@ -25,7 +25,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void TwoLeadersInOneTermBreakElectionSafety()
+    public void Two_leaders_in_one_term_break_election_safety()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Leader, 3, 0, E(1, 3)));
@@ -36,7 +36,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void SameIndexAndTermWithDifferentPayloadBreaksLogMatching()
+    public void Same_index_and_term_with_different_payload_breaks_log_matching()
     {
         var checker = new SafetyChecker();
         checker.OnEntriesPersisted("n1", 0, [E(1, 1, "a"), E(2, 1, "b")]);
@@ -45,7 +45,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void SameIndexAndTermAfterDifferentPreviousTermsBreaksLogMatching()
+    public void Same_index_and_term_after_different_previous_terms_breaks_log_matching()
     {
         var checker = new SafetyChecker();
         checker.OnEntriesPersisted("n1", 0, [E(1, 1, "a"), E(2, 3, "x")]);
@@ -54,7 +54,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ALaterLeaderWithoutACommittedEntryBreaksLeaderCompleteness()
+    public void A_later_leader_without_a_committed_entry_breaks_leader_completeness()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Leader, 1, 2, E(1, 1), E(2, 1, "a")));
@@ -63,7 +63,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ALaterLeaderHoldingADifferentEntryAtACommittedIndexBreaksLeaderCompleteness()
+    public void A_later_leader_holding_a_different_entry_at_a_committed_index_breaks_leader_completeness()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Follower, 1, 2, E(1, 1), E(2, 1, "a")));
@@ -72,7 +72,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ANodeReplacingTheEntryAtItsCommitIndexLosesACommittedEntry()
+    public void A_node_replacing_the_entry_at_its_commit_index_loses_a_committed_entry()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Follower, 1, 2, E(1, 1), E(2, 1, "a")));
@@ -80,7 +80,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void TwoNodesCommittingDifferentEntriesAtOneIndexLoseACommittedEntry()
+    public void Two_nodes_committing_different_entries_at_one_index_lose_a_committed_entry()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Follower, 1, 2, E(1, 1), E(2, 1, "a")));
@@ -88,7 +88,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ACommitIndexGoingBackIsCaught()
+    public void A_commit_index_going_back_is_caught()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Follower, 1, 2, E(1, 1), E(2, 1, "a")));
@@ -96,14 +96,14 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ACommitIndexBeyondTheLogIsCaught()
+    public void A_commit_index_beyond_the_log_is_caught()
     {
         var checker = new SafetyChecker();
         AssertViolation("Commit bound", () => checker.Observe(View("n1", Role.Follower, 1, 3, E(1, 1))));
     }
 
     [Fact]
-    public void ALeaderTruncatingItsOwnLogBreaksLeaderAppendOnly()
+    public void A_leader_truncating_its_own_log_breaks_leader_append_only()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Leader, 2, 0, E(1, 1), E(2, 2), E(3, 2, "a")));
@@ -111,7 +111,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ALeaderOverwritingItsLastEntryBreaksLeaderAppendOnly()
+    public void A_leader_overwriting_its_last_entry_breaks_leader_append_only()
     {
         var checker = new SafetyChecker();
         checker.Observe(View("n1", Role.Leader, 3, 0, E(1, 1), E(2, 3)));
@@ -123,7 +123,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void TwoNodesApplyingDifferentEntriesAtOneIndexBreakStateMachineSafety()
+    public void Two_nodes_applying_different_entries_at_one_index_break_state_machine_safety()
     {
         var checker = new SafetyChecker();
         checker.OnApplied("n1", 1, E(1, 1, "a"));
@@ -132,7 +132,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ApplyingOutOfOrderIsCaught()
+    public void Applying_out_of_order_is_caught()
     {
         var checker = new SafetyChecker();
         checker.OnApplied("n1", 1, E(1, 1, "a"));
@@ -140,7 +140,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void ALegalHistoryPasses()
+    public void A_legal_history_passes()
     {
         var checker = new SafetyChecker();
         LogEntry[] term1 = [E(1, 1), E(2, 1, "a"), E(3, 1, "b")];

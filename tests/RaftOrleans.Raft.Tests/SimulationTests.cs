@@ -11,7 +11,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     private const int TicksPerSeed = 2000;
 
     [Fact]
-    public void RandomRunsUnderEveryFaultKeepEverySafetyPropertyAndRecover()
+    public void Random_runs_under_every_fault_keep_every_safety_property_and_recover()
     {
         var seeds = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEEDS"), out var n) && n > 0 ? n : DefaultSeeds;
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -28,7 +28,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SameSeedGivesTheSameRunByteForByte()
+    public void Same_seed_gives_the_same_run_byte_for_byte()
     {
         var options = RandomRunOptions.Chaos(seed: 7, nodes: 5, ticks: 1500);
         var first = RandomRun.Render(options, RandomRun.Execute(options));

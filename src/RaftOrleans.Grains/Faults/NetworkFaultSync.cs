@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Logging;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Faults;
 

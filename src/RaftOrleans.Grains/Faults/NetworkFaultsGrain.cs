@@ -3,6 +3,7 @@ using Orleans.GrainDirectory;
 using Orleans.Placement;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Placement;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Faults;
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Logging;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Faults;
 

@@ -1,6 +1,6 @@
 using RaftOrleans.Raft;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Hosting;
 
 /// <summary>What one silo needs to host its Raft node; the silo binds the "raft" section of its configuration
 /// to it (every public settable property but <see cref="NodeId"/>, <see cref="Voters"/>, <see cref="Storage"/>

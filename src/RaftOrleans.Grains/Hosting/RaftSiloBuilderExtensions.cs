@@ -12,7 +12,7 @@ using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Hosting;
 
 public static class RaftSiloBuilderExtensions
 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Logging;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Metrics;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RaftOrleans.Contracts;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Metrics;
 

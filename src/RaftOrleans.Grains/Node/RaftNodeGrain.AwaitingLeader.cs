@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Raft;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // A write that reaches a node which knows no live leader (an election is running, or the leader has gone
 // quiet) is held for a while instead of refused at once. Refused, the client could only poll: the node

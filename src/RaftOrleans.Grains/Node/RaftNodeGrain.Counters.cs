@@ -1,7 +1,7 @@
 using RaftOrleans.Contracts;
 using RaftOrleans.Raft;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // Counts for the node's status (NodeStatus.Counters), which the node observer puts on the "RaftOrleans"
 // meter: proposals by outcome, reads by kind, elections started. Plain fields: everything that counts

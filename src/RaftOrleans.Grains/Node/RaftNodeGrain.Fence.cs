@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using RaftOrleans.Grains.Logging;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // One activation speaks for a node at a time (issue 10, defect 5). The storage ETag stops a second
 // activation's writes, but an activation that has nothing to write (a follower acknowledging heartbeats,

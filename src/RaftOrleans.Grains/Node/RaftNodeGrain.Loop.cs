@@ -10,7 +10,7 @@ using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
 using RaftOrleans.Grains.Logging;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // The processing loop: the only code that steps the core. It follows the core's asynchronous Ready
 // contract (RaftOrleans.Raft/Ready.cs, RaftOptions.AsyncStorageWrites; dissertation §10.2.1): feed

@@ -7,7 +7,7 @@ using RaftOrleans.Raft;
 using RaftOrleans.Raft.Messages;
 using RaftOrleans.Grains.Logging;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // Membership changes (dissertation §4.1: one server at a time, learners first) and leadership transfer
 // (§3.10), as the core implements them, exposed through the leader. Requests queue here and reach the

@@ -2,7 +2,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Raft;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // Reads that bypass the log (dissertation §6.4). A linearizable read asks the core for a read index
 // (RaftNode.ReadIndex): the leader's commit index, released only after a heartbeat round shows it

@@ -3,7 +3,7 @@ using RaftOrleans.Contracts;
 using RaftOrleans.Raft;
 using RaftOrleans.Grains.Logging;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // Log compaction (paper §7, dissertation chapter 5). When the core says a snapshot is due (entries or
 // bytes since the last one, RaftOptions thresholds), the loop, between Readys, asks the state machine

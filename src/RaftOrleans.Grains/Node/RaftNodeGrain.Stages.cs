@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Raft.Messages;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 /// <summary>Something for the loop: a message (null: a tick) and the Stopwatch timestamp it arrived at.</summary>
 internal readonly record struct Inbound(RaftMessage? Message, long ArrivedAt);

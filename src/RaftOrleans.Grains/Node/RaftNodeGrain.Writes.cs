@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RaftOrleans.Grains.Metrics;
 using RaftOrleans.Raft;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 // The writer: makes the loop's Readys durable, in order, one storage write at a time, while the loop goes
 // on stepping the core (RaftNodeGrain.Loop.cs). Every Ready the loop takes passes through here, written

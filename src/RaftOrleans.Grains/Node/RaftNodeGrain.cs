@@ -7,17 +7,17 @@ using Orleans.Placement;
 using Orleans.Storage;
 using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Faults;
+using RaftOrleans.Grains.Hosting;
+using RaftOrleans.Grains.Logging;
 using RaftOrleans.Grains.Metrics;
-using RaftOrleans.Grains.Node;
 using RaftOrleans.Grains.Placement;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Grains.Wire;
-using RaftOrleans.Raft.Messages;
 using RaftOrleans.Raft;
-using RaftOrleans.Grains.Logging;
+using RaftOrleans.Raft.Messages;
 using RaftOrleans.Raft.StateMachine;
 
-namespace RaftOrleans.Grains;
+namespace RaftOrleans.Grains.Node;
 
 /// <summary>
 /// One Raft node: a thin adaptor that gives the pure core (<see cref="RaftNode"/>) a clock (a grain

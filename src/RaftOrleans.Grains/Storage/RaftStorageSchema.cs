@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Storage;
 

@@ -11,7 +11,7 @@ public sealed class CheckCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void LinearizableHistoryExitsZero()
+    public void Linearizable_history_exits_zero()
     {
         var path = Write(new HistoryBuilder().Put(1, "k", "v", 0, 10).Get(2, "k", "v", 20, 30));
 
@@ -22,7 +22,7 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void ViolationExitsOneAndPrintsTheWindow()
+    public void Violation_exits_one_and_prints_the_window()
     {
         var path = Write(new HistoryBuilder().Put(1, "k", "v1", 0, 10).Put(1, "k", "v2", 20, 30).Get(2, "k", "v1", 40, 50));
 
@@ -35,7 +35,7 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void ARecordedRefusedCasAndAnAbsentGetAreCheckedAsObservations()
+    public void A_recorded_refused_cas_and_an_absent_get_are_checked_as_observations()
     {
         // Written as `raftctl load` writes it, read as `raftctl check` reads it. The store refused a cas
         // whose expectation held (and said so); in the other file a get found the key absent although it
@@ -73,7 +73,7 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void TimeLimitExitsThreeUndecided()
+    public void Time_limit_exits_three_undecided()
     {
         var history = new HistoryBuilder();
         for (var process = 0; process < 22; process++)
@@ -95,7 +95,7 @@ public sealed class CheckCommandTests : IDisposable
     [InlineData("a.jsonl", "--time-limit", "soon")]
     [InlineData("a.jsonl", "--time-limit", "-5s")]
     [InlineData("a.jsonl", "--verbose")]
-    public void UsageErrorsExitTwo(params string[] args)
+    public void Usage_errors_exit_two(params string[] args)
     {
         var (exit, _, error) = Run(args);
 
@@ -104,7 +104,7 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void MissingOrMalformedFileExitsTwoWithOneClearLine()
+    public void Missing_or_malformed_file_exits_two_with_one_clear_line()
     {
         var malformed = Path.Combine(_directory, "bad.jsonl");
         File.WriteAllText(malformed, """{"process":1,"type":"invoke","f":"get","key":"k","time":1}""" + "\n{oops\n");

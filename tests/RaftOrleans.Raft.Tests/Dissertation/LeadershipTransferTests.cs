@@ -6,7 +6,7 @@ namespace RaftOrleans.Raft.Tests.Dissertation;
 public sealed class LeadershipTransferTests
 {
     [Fact]
-    public void TransferToAnUpToDateFollowerElectsItWithoutWaitingForATimeout()
+    public void Transfer_to_an_up_to_date_follower_elects_it_without_waiting_for_a_timeout()
     {
         var cluster = Cluster(5);
         var leader = cluster.ElectLeader();
@@ -22,7 +22,7 @@ public sealed class LeadershipTransferTests
     }
 
     [Fact]
-    public void ALaggingTargetIsBroughtUpToDateFirst()
+    public void A_lagging_target_is_brought_up_to_date_first()
     {
         var cluster = Cluster(3);
         var leader = cluster.ElectLeader();
@@ -36,7 +36,7 @@ public sealed class LeadershipTransferTests
     }
 
     [Fact]
-    public void TransferAbortsAfterAnElectionTimeoutAndProposalsResume()
+    public void Transfer_aborts_after_an_election_timeout_and_proposals_resume()
     {
         var cluster = Cluster(3);
         var leader = cluster.ElectLeader();
@@ -51,7 +51,7 @@ public sealed class LeadershipTransferTests
     }
 
     [Fact]
-    public void TransferIsRefusedWhenItCannotHappen()
+    public void Transfer_is_refused_when_it_cannot_happen()
     {
         var cluster = Cluster(3);
         var leader = cluster.ElectLeader();

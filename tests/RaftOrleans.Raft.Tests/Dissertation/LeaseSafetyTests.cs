@@ -15,7 +15,7 @@ public sealed class LeaseSafetyTests
     private static SimCluster LeaseCluster() => Cluster(3, adjust: o => o with { LeaseReads = true, ElectionTicks = 20 });
 
     [Fact]
-    public void ALeaderThatStartedATransferServesNoReadFromItsLease()
+    public void A_leader_that_started_a_transfer_serves_no_read_from_its_lease()
     {
         var cluster = LeaseCluster();
         var leader = cluster.ElectLeader();
@@ -37,7 +37,7 @@ public sealed class LeaseSafetyTests
     }
 
     [Fact]
-    public void ARestartedFollowerGrantsNoVoteWithinAnElectionTimeoutOfStarting()
+    public void A_restarted_follower_grants_no_vote_within_an_election_timeout_of_starting()
     {
         var cluster = LeaseCluster();
         var leader = cluster.ElectLeader();

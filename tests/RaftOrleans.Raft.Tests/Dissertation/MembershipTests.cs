@@ -24,7 +24,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void ANodeOutsideTheConfigurationNeverCampaigns()
+    public void A_node_outside_the_configuration_never_campaigns()
     {
         var cluster = ClusterWithSpares();
         cluster.Run(300);
@@ -33,7 +33,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void LearnerCatchesUpWithoutVotingThenIsPromoted()
+    public void Learner_catches_up_without_voting_then_is_promoted()
     {
         var cluster = ClusterWithSpares();
         cluster.CommitEverywhere(30);
@@ -55,7 +55,7 @@ public sealed class MembershipTests
     /// leader's configuration, not one built from change entries on an empty base. With {n4} as its own
     /// configuration (quorum 1), n4 cut off from the leader elected itself and committed alone.</summary>
     [Fact]
-    public void AJoiningNodeLearnsTheWholeConfigurationAndCannotElectItselfAlone()
+    public void A_joining_node_learns_the_whole_configuration_and_cannot_elect_itself_alone()
     {
         var cluster = ClusterWithSpares();
         cluster.CommitEverywhere(10);
@@ -74,7 +74,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void ALaggingLearnerIsNotPromoted()
+    public void A_lagging_learner_is_not_promoted()
     {
         var cluster = ClusterWithSpares();
         cluster.ElectLeader();
@@ -87,7 +87,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void OnlyOneChangeAtATimeAndNotBeforeTheLeaderCommitsInItsTerm()
+    public void Only_one_change_at_a_time_and_not_before_the_leader_commits_in_its_term()
     {
         var cluster = ClusterWithSpares();
         var leader = cluster.ElectLeader();
@@ -105,7 +105,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void RemovedFollowerNoLongerCountsAndDoesNotDisrupt()
+    public void Removed_follower_no_longer_counts_and_does_not_disrupt()
     {
         var cluster = Cluster(5);
         var leader = cluster.ElectLeader();
@@ -123,7 +123,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void RemovedLeaderStepsDownAfterTheChangeCommits()
+    public void Removed_leader_steps_down_after_the_change_commits()
     {
         var cluster = Cluster(3);
         var leader = cluster.ElectLeader();
@@ -139,7 +139,7 @@ public sealed class MembershipTests
     }
 
     [Fact]
-    public void ATruncatedConfigurationEntryIsUndone()
+    public void A_truncated_configuration_entry_is_undone()
     {
         var cluster = Cluster(5);
         var leader = cluster.ElectLeader();

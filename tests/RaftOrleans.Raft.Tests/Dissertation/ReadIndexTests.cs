@@ -8,7 +8,7 @@ namespace RaftOrleans.Raft.Tests.Dissertation;
 public sealed class ReadIndexTests
 {
     [Fact]
-    public void ADeposedLeaderInAMinorityCannotServeAStaleRead()
+    public void A_deposed_leader_in_a_minority_cannot_serve_a_stale_read()
     {
         // Check-quorum off: the old leader keeps believing it leads, the worst case for stale reads.
         var cluster = Cluster(5, adjust: o => o with { CheckQuorum = false });
@@ -34,7 +34,7 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
-    public void AFollowerGetsItsReadIndexFromTheLeader()
+    public void A_follower_gets_its_read_index_from_the_leader()
     {
         var cluster = Cluster(3);
         var leader = cluster.ElectLeader();
@@ -48,7 +48,7 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
-    public void ReadsWaitForTheNewLeadersFirstCommit()
+    public void Reads_wait_for_the_new_leaders_first_commit()
     {
         var node = ElectedLeader(SimCluster_Options("n1", ["n1", "n2", "n3"]));
         Assert.True(node.ReadIndex(requestId: 7));
@@ -65,7 +65,7 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
-    public void LeaseReadsNeedNoRoundWhileTheLeaseHoldsAndStopWhenItLapses()
+    public void Lease_reads_need_no_round_while_the_lease_holds_and_stop_when_it_lapses()
     {
         var cluster = Cluster(3, adjust: o => o with { LeaseReads = true });
         var leader = cluster.ElectLeader();
@@ -85,7 +85,7 @@ public sealed class ReadIndexTests
     }
 
     [Fact]
-    public void ALeaseTimedOnTheHostsClockLapsesWithThatClockWhateverTheTicksSay()
+    public void A_lease_timed_on_the_hosts_clock_lapses_with_that_clock_whatever_the_ticks_say()
     {
         // A host whose ticks stall (its storage is slow) gives the core a monotonic clock: the lease must
         // end when that clock says, even though not one tick came meanwhile.

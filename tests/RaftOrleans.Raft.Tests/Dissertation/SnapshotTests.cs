@@ -9,7 +9,7 @@ namespace RaftOrleans.Raft.Tests.Dissertation;
 public sealed class SnapshotTests
 {
     [Fact]
-    public void SnapshotBasic()
+    public void Snapshot_basic()
     {
         var cluster = Cluster(3);
         cluster.TakeSnapshots = true;
@@ -25,7 +25,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SnapshotInstall()
+    public void Snapshot_install()
     {
         var cluster = Cluster(3);
         cluster.TakeSnapshots = true;
@@ -44,7 +44,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SnapshotInstallUnreliable()
+    public void Snapshot_install_unreliable()
     {
         for (var seed = 1; seed <= 10; seed++)
         {
@@ -62,7 +62,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SnapshotInstallCrash()
+    public void Snapshot_install_crash()
     {
         for (var seed = 1; seed <= 10; seed++)
         {
@@ -87,7 +87,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SnapshotAllCrash()
+    public void Snapshot_all_crash()
     {
         var cluster = Cluster(3);
         cluster.TakeSnapshots = true;
@@ -109,7 +109,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SnapshotInit()
+    public void Snapshot_init()
     {
         var cluster = Cluster(3);
         cluster.TakeSnapshots = true;
@@ -127,7 +127,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void SlowFollowerCanOnlyCatchUpBySnapshot()
+    public void Slow_follower_can_only_catch_up_by_snapshot()
     {
         var cluster = Cluster(3);
         cluster.TakeSnapshots = true;
@@ -144,7 +144,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void LogInMemoryStaysBoundedAcrossAMillionEntries()
+    public void Log_in_memory_stays_bounded_across_a_million_entries()
     {
         const long threshold = 10_000;
         var bench = new CoreBenchmark(3, commandBytes: 16, snapshots: true, snapshotThresholdEntries: threshold);

@@ -97,7 +97,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Mutants))]
-    public void TheRandomRunsCatchTheDeliberateBug(string bug, int firstCatchingSeed)
+    public void The_random_runs_catch_the_deliberate_bug(string bug, int firstCatchingSeed)
     {
         var mutant = MutantBuild.Compile(bug, Catalogue[bug]);
         if (firstCatchingSeed >= 0)
@@ -123,7 +123,7 @@ public sealed class CoreMutantTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void EveryBugInTheCatalogueHasARow()
+    public void Every_bug_in_the_catalogue_has_a_row()
     {
         Assert.Equal(Catalogue.Keys.Order(), Mutants.Select(row => (string)row[0]).Order());
     }

@@ -14,7 +14,7 @@ public sealed class AsyncWriteContractTests
     private static RaftOptions AsyncOptions(string id = "n1", int voters = 3) => Options(id, voters) with { AsyncStorageWrites = true };
 
     [Fact]
-    public void AnAcknowledgementWaitsForTheWriteWhileTheLeadersAppendsLeaveAtOnce()
+    public void An_acknowledgement_waits_for_the_write_while_the_leaders_appends_leave_at_once()
     {
         var follower = new RaftNode(AsyncOptions(), new Random(1));
         follower.Step(Append("n2", "n1", 1, 0, 0, 0, Entry(1, 1, "a")));
@@ -32,7 +32,7 @@ public sealed class AsyncWriteContractTests
     // (the simulator found this: "persisted log terms go backwards"). As etcd does with asynchronous
     // writes, committed entries are applied only once they are locally durable.
     [Fact]
-    public void AFollowerAppliesACommittedEntryOnlyOnceItsOwnWriteOfItIsDurable()
+    public void A_follower_applies_a_committed_entry_only_once_its_own_write_of_it_is_durable()
     {
         var follower = new RaftNode(AsyncOptions(), new Random(1));
         follower.Step(Append("n2", "n1", 1, 0, 0, leaderCommit: 1, Entry(1, 1, "a")));
@@ -49,7 +49,7 @@ public sealed class AsyncWriteContractTests
     }
 
     [Fact]
-    public void ALeaderCountsItselfTowardsACommitOnlyOnceItsOwnWriteIsDurable()
+    public void A_leader_counts_itself_towards_a_commit_only_once_its_own_write_is_durable()
     {
         var leader = new RaftNode(AsyncOptions(), new Random(1));
         leader.Campaign();

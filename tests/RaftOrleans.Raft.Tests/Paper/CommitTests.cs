@@ -10,7 +10,7 @@ public sealed class CommitTests
     // majority of the servers." Figure 2, Leaders: "If there exists an N such that N > commitIndex, a
     // majority of matchIndex[i] >= N, and log[N].term == currentTerm: set commitIndex = N."
     [Fact]
-    public void ALeaderCommitsAnEntryOnceAMajorityStoresIt()
+    public void A_leader_commits_an_entry_once_a_majority_stores_it()
     {
         var host = new Host(Options(voters: 5));
         var noOpAppends = host.BecomeLeader().OfType<AppendEntries>().ToDictionary(a => a.To);
@@ -37,7 +37,7 @@ public sealed class CommitTests
     // This builds Figure 8 (c): S1 leads term 4 with [1@1, 2@2, 3@4]; it brings S2 and S3 up to 2@2, so
     // 2@2 is on a majority and S1 knows it; yet S5, holding 2@3, could still be elected and overwrite it.
     [Fact]
-    public void ALeaderNeverCommitsAnEntryOfAnEarlierTermByCountingReplicas()
+    public void A_leader_never_commits_an_entry_of_an_earlier_term_by_counting_replicas()
     {
         var s1 = new Host(Options(voters: 5) with { MaxEntriesPerAppend = 1 }, restored: Persisted(3, 1, LogWithTerms(1, 2)));
         var appends = s1.BecomeLeader().OfType<AppendEntries>().ToDictionary(a => a.To);
@@ -80,7 +80,7 @@ public sealed class CommitTests
     // state machine (in log order)." Ready.CommittedEntries hands each committed entry out once, in
     // order, in batches of at most MaxCommittedEntriesPerReady.
     [Fact]
-    public void CommittedEntriesAreHandedOutInOrderExactlyOnce()
+    public void Committed_entries_are_handed_out_in_order_exactly_once()
     {
         var host = new Host(Options() with { MaxCommittedEntriesPerReady = 3 });
         var entries = Enumerable.Range(1, 10).Select(i => Entry(i, 1, $"c{i}")).ToArray();
@@ -100,7 +100,7 @@ public sealed class CommitTests
     // A node restarted with a persisted commit index hands its committed entries to the (empty, rebuilt)
     // state machine again, from the start, each once.
     [Fact]
-    public void ARestartedNodeReappliesItsCommittedEntriesOnce()
+    public void A_restarted_node_reapplies_its_committed_entries_once()
     {
         var host = new Host(Options(), restored: Persisted(2, 3, LogWithTerms(1, 1, 2, 2)));
         Assert.Equal([1L, 2, 3], host.Applied.Select(e => e.Index));

@@ -23,7 +23,7 @@ public sealed class ElectionTests
     // state. It then votes for itself and issues RequestVote RPCs in parallel to each of the other
     // servers." Figure 2: candidates "increment currentTerm, vote for self, send RequestVote to all".
     [Fact]
-    public void AFollowerCampaignsAfterTheElectionTimeoutVotingForItselfInANewTerm()
+    public void A_follower_campaigns_after_the_election_timeout_voting_for_itself_in_a_new_term()
     {
         var host = new Host(Options(voters: 5), restored: Persisted(4, 0, LogWithTerms(1, 3)));
 
@@ -42,7 +42,7 @@ public sealed class ElectionTests
     // §5.2: "Raft uses randomized election timeouts ... chosen randomly from a fixed interval", here
     // [E, 2E), so that split votes are rare and resolved quickly.
     [Fact]
-    public void ElectionTimeoutsAreRandomisedWithinEToTwoE()
+    public void Election_timeouts_are_randomised_within_e_to_two_e()
     {
         var timeouts = Enumerable.Range(0, 60).Select(seed => TicksUntilCampaign(new Host(Options(), seed)).Ticks).ToList();
 
@@ -54,7 +54,7 @@ public sealed class ElectionTests
     // §5.2: "A server remains in follower state as long as it receives valid RPCs from a leader or
     // candidate."
     [Fact]
-    public void AFollowerHearingFromTheLeaderNeverCampaigns()
+    public void A_follower_hearing_from_the_leader_never_campaigns()
     {
         var host = new Host(Options());
         host.Step(Heartbeat("n2", "n1", 1));
@@ -75,7 +75,7 @@ public sealed class ElectionTests
     [InlineData(5, new[] { "n2", "n3" }, Role.Leader)]
     [InlineData(7, new[] { "n2", "n3" }, Role.Candidate)]
     [InlineData(7, new[] { "n2", "n3", "n7" }, Role.Leader)]
-    public void ACandidateWinsWithVotesFromAMajority(int voters, string[] granting, Role expected)
+    public void A_candidate_wins_with_votes_from_a_majority(int voters, string[] granting, Role expected)
     {
         var host = new Host(Options(voters: voters));
         host.Node.Campaign();
@@ -92,7 +92,7 @@ public sealed class ElectionTests
     // §5.2: a candidate that a majority refused cannot win this term; it stops campaigning and waits
     // as a follower (its timer still runs, so it will try again in a later term).
     [Fact]
-    public void ACandidateRefusedByAMajorityStopsCampaigning()
+    public void A_candidate_refused_by_a_majority_stops_campaigning()
     {
         var host = new Host(Options(voters: 5));
         host.Node.Campaign();
@@ -108,7 +108,7 @@ public sealed class ElectionTests
     // all of the other servers to establish its authority and prevent new elections." Ours carry the
     // no-op of §5.4.2 and leave at once, not at the next heartbeat tick.
     [Fact]
-    public void ANewLeaderAnnouncesItselfToEveryServerAtOnce()
+    public void A_new_leader_announces_itself_to_every_server_at_once()
     {
         var host = new Host(Options(voters: 5));
         var sent = host.BecomeLeader();
@@ -121,7 +121,7 @@ public sealed class ElectionTests
     // §5.2: "If the leader's term (included in its RPC) is at least as large as the candidate's current
     // term, then the candidate recognizes the leader as legitimate and returns to follower state."
     [Fact]
-    public void ACandidateHearingFromALeaderOfItsTermBecomesItsFollower()
+    public void A_candidate_hearing_from_a_leader_of_its_term_becomes_its_follower()
     {
         var host = new Host(Options());
         host.Node.Campaign();
@@ -137,7 +137,7 @@ public sealed class ElectionTests
     // §5.2: "If the term in the RPC is smaller than the candidate's current term, then the candidate
     // rejects the RPC and continues in candidate state."
     [Fact]
-    public void ACandidateRejectsALeaderOfAnOlderTerm()
+    public void A_candidate_rejects_a_leader_of_an_older_term()
     {
         var host = new Host(Options(), restored: Persisted(2, 0));
         host.Node.Campaign();
@@ -151,7 +151,7 @@ public sealed class ElectionTests
     // §5.2: on a split vote "each candidate will time out and start a new election by incrementing its
     // term and initiating another round of RequestVote RPCs", after a new randomized timeout.
     [Fact]
-    public void ACandidateWithoutAMajorityStartsANewElectionAfterARandomisedTimeout()
+    public void A_candidate_without_a_majority_starts_a_new_election_after_a_randomised_timeout()
     {
         foreach (var seed in Enumerable.Range(0, 20))
         {
@@ -172,7 +172,7 @@ public sealed class ElectionTests
     // basis." A repeated request from the candidate it voted for is granted again (the answer may have
     // been lost); Figure 2: "If votedFor is null or candidateId ... grant vote".
     [Fact]
-    public void AServerGrantsAtMostOneVotePerTermFirstComeFirstServed()
+    public void A_server_grants_at_most_one_vote_per_term_first_come_first_served()
     {
         var host = new Host(Options(voters: 5));
 
@@ -188,7 +188,7 @@ public sealed class ElectionTests
 
     // §5.2: a candidate has voted for itself, so it grants no one else in its term.
     [Fact]
-    public void ACandidateDoesNotVoteForARivalOfItsTerm()
+    public void A_candidate_does_not_vote_for_a_rival_of_its_term()
     {
         var host = new Host(Options());
         host.Node.Campaign();
@@ -206,7 +206,7 @@ public sealed class ElectionTests
     [InlineData(2, 2, true)]  // same last term, same length
     [InlineData(3, 2, true)]  // same last term, longer
     [InlineData(1, 3, true)]  // higher last term, even if shorter
-    public void AVoterRefusesACandidateWhoseLogIsLessUpToDate(long candidateLastIndex, long candidateLastTerm, bool granted)
+    public void A_voter_refuses_a_candidate_whose_log_is_less_up_to_date(long candidateLastIndex, long candidateLastTerm, bool granted)
     {
         var voter = new Host(Options(), restored: Persisted(2, 0, LogWithTerms(1, 2)));
 

@@ -11,7 +11,7 @@ public sealed class FlowControlTests
     // without waiting for each answer, but no more than MaxInflightAppends; a follower whose match is
     // unknown (Probe state) gets one append at a time.
     [Fact]
-    public void AReplicatingFollowerGetsUpToMaxInflightAppendsThenTheLeaderPauses()
+    public void A_replicating_follower_gets_up_to_max_inflight_appends_then_the_leader_pauses()
     {
         var host = new Host(Options() with { MaxInflightAppends = 3, MaxEntriesPerAppend = 1 });
         var noOps = host.BecomeLeader().OfType<AppendEntries>().ToDictionary(a => a.To);
@@ -43,7 +43,7 @@ public sealed class FlowControlTests
     // probing (and resends everything from Match + 1) only when appends stay unanswered for several
     // heartbeats after they were sent; a heartbeat that happened before they were sent does not count.
     [Fact]
-    public void AppendsAnsweredWithinAHeartbeatIntervalAreNotResent()
+    public void Appends_answered_within_a_heartbeat_interval_are_not_resent()
     {
         var host = new Host(Options());
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -61,7 +61,7 @@ public sealed class FlowControlTests
     // proposals (Overloaded) until commits release them. A lone proposal is always accepted, so an
     // entry larger than the limit cannot be refused forever.
     [Fact]
-    public void ALeaderOverMaxUncommittedBytesRefusesProposalsUntilEntriesCommit()
+    public void A_leader_over_max_uncommitted_bytes_refuses_proposals_until_entries_commit()
     {
         var host = new Host(Options() with { MaxUncommittedBytes = 100 });
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -84,7 +84,7 @@ public sealed class FlowControlTests
     // §8: clients that contact a follower are redirected: the follower refuses and names the leader it
     // knows, if any.
     [Fact]
-    public void AProposalToANonLeaderIsRefusedWithTheLeaderHint()
+    public void A_proposal_to_a_non_leader_is_refused_with_the_leader_hint()
     {
         var host = new Host(Options());
         Assert.Equal(ProposeResult.Refused(ProposeOutcome.NotLeader, null), host.Propose("a"));

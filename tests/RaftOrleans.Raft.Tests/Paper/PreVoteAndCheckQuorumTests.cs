@@ -13,7 +13,7 @@ public sealed class PreVoteAndCheckQuorumTests
     // vote. Only if the candidate believed it could get votes from a majority of the cluster would it
     // increment its term and start a normal election." A partitioned server therefore keeps its term.
     [Fact]
-    public void APartitionedNodeKeepsItsTermWhileNoMajorityAnswersItsPreVotes()
+    public void A_partitioned_node_keeps_its_term_while_no_majority_answers_its_pre_votes()
     {
         var host = new Host(WithPreVote(), restored: Persisted(2, 0, LogWithTerms(1, 2)));
 
@@ -30,7 +30,7 @@ public sealed class PreVoteAndCheckQuorumTests
 
     // §9.6: with a majority of pre-votes the node runs a real election in the next term.
     [Fact]
-    public void APreCandidateWithAMajorityOfPreVotesStartsARealElection()
+    public void A_pre_candidate_with_a_majority_of_pre_votes_starts_a_real_election()
     {
         var host = new Host(WithPreVote(), restored: Persisted(2, 0));
         host.Node.Campaign();
@@ -50,7 +50,7 @@ public sealed class PreVoteAndCheckQuorumTests
     [InlineData(1, 2, false)]
     [InlineData(2, 2, true)]
     [InlineData(1, 3, true)]
-    public void APreVoteIsGrantedOnlyToAnUpToDateLogAndChangesNothing(long lastIndex, long lastTerm, bool granted)
+    public void A_pre_vote_is_granted_only_to_an_up_to_date_log_and_changes_nothing(long lastIndex, long lastTerm, bool granted)
     {
         var voter = new Host(WithPreVote(), restored: new PersistentState(new HardState(2, "n3", 0), LogWithTerms(1, 2)));
         voter.Tick(ElectionTicks); // past the quiet period after a start (see the test below); its own campaign is lost
@@ -67,7 +67,7 @@ public sealed class PreVoteAndCheckQuorumTests
     // election timeout. A node that restarts forgets whether it heard from one, so for an election
     // timeout after it starts it behaves as if it had: it ignores (pre-)vote requests.
     [Fact]
-    public void ANodeThatStartedLessThanAnElectionTimeoutAgoIgnoresVoteRequests()
+    public void A_node_that_started_less_than_an_election_timeout_ago_ignores_vote_requests()
     {
         var voter = new Host(WithPreVote(), restored: new PersistentState(new HardState(2, null, 0), LogWithTerms(1, 2)));
 
@@ -83,7 +83,7 @@ public sealed class PreVoteAndCheckQuorumTests
     // §6.2: "a leader steps down if an election timeout elapses without a successful round of heartbeats
     // to a majority of its cluster", so clients of a cut-off leader can find the real one.
     [Fact]
-    public void ALeaderThatHearsFromNoQuorumForAnElectionTimeoutStepsDown()
+    public void A_leader_that_hears_from_no_quorum_for_an_election_timeout_steps_down()
     {
         var host = new Host(WithPreVote());
         host.BecomeLeader();
@@ -96,7 +96,7 @@ public sealed class PreVoteAndCheckQuorumTests
     }
 
     [Fact]
-    public void ALeaderThatHearsFromAQuorumStaysLeader()
+    public void A_leader_that_hears_from_a_quorum_stays_leader()
     {
         var host = new Host(WithPreVote());
         host.BecomeLeader();
@@ -111,7 +111,7 @@ public sealed class PreVoteAndCheckQuorumTests
     // §6.2 (and §4.2.3): "if a server receives a RequestVote request within the minimum election timeout
     // of hearing from a current leader, it does not update its term or grant its vote."
     [Fact]
-    public void AFollowerThatRecentlyHeardFromTheLeaderIgnoresVoteRequests()
+    public void A_follower_that_recently_heard_from_the_leader_ignores_vote_requests()
     {
         var host = new Host(WithPreVote());
         host.Step(Heartbeat("n2", "n1", 1));

@@ -13,7 +13,7 @@ public sealed class ReadyContractTests
     // Figure 2: votedFor and currentTerm are durable before the vote is granted, so a crash right after
     // cannot make the server forget it voted and vote again in the same term.
     [Fact]
-    public void AVoteGrantTravelsInTheReadyThatPersistsTheVote()
+    public void A_vote_grant_travels_in_the_ready_that_persists_the_vote()
     {
         var node = new RaftNode(Options(), new Random(1));
         node.Step(Vote("n2", "n1", 7, 0, 0));
@@ -30,7 +30,7 @@ public sealed class ReadyContractTests
 
     // A candidate's own vote, too, is durable before it asks for others.
     [Fact]
-    public void VoteRequestsTravelInTheReadyThatPersistsTheCandidatesOwnVote()
+    public void Vote_requests_travel_in_the_ready_that_persists_the_candidates_own_vote()
     {
         var node = new RaftNode(Options(), new Random(1));
         node.Campaign();
@@ -44,7 +44,7 @@ public sealed class ReadyContractTests
     // §5.3: an acknowledgement tells the leader the entries are stored, and the leader may count them
     // towards a commit; so they must be durable before the acknowledgement leaves.
     [Fact]
-    public void AnAppendAcknowledgementTravelsInTheReadyThatPersistsTheEntries()
+    public void An_append_acknowledgement_travels_in_the_ready_that_persists_the_entries()
     {
         var node = new RaftNode(Options(), new Random(1));
         node.Step(Append("n2", "n1", 1, 0, 0, 0, Entry(1, 1, "a"), Entry(2, 1, "b")));
@@ -61,7 +61,7 @@ public sealed class ReadyContractTests
     // made durable, so even a one-node cluster hands an entry to the state machine only in a Ready
     // after the one that persisted it (otherwise a crash mid-write could lose an applied entry).
     [Fact]
-    public void ALeaderCountsItsOwnEntryTowardsACommitOnlyOnceItIsPersisted()
+    public void A_leader_counts_its_own_entry_towards_a_commit_only_once_it_is_persisted()
     {
         var node = new RaftNode(Options(voters: 1), new Random(1));
         node.Campaign();
@@ -91,7 +91,7 @@ public sealed class ReadyContractTests
     // The Ready contract: one Ready in flight; the host queues inputs until Advance, so a Ready's
     // messages never describe state the Ready did not carry.
     [Fact]
-    public void InputsBetweenGetReadyAndAdvanceAreRefused()
+    public void Inputs_between_get_ready_and_advance_are_refused()
     {
         var node = new RaftNode(Options(), new Random(1));
         node.Campaign();
@@ -113,7 +113,7 @@ public sealed class ReadyContractTests
     }
 
     [Fact]
-    public void AMessageForAnotherNodeIsRefused()
+    public void A_message_for_another_node_is_refused()
     {
         var node = new RaftNode(Options(), new Random(1));
         Assert.Throws<ArgumentException>(() => node.Step(Heartbeat("n2", "n3", 1)));
@@ -122,7 +122,7 @@ public sealed class ReadyContractTests
     // Figure 2: currentTerm, votedFor and log[] survive a restart; the restarted server honours the vote
     // it gave in its current term and keeps its log.
     [Fact]
-    public void ARestartedNodeResumesItsTermVoteAndLogAndDoesNotVoteTwice()
+    public void A_restarted_node_resumes_its_term_vote_and_log_and_does_not_vote_twice()
     {
         var before = new Host(Options(voters: 5));
         before.Step(Vote("n2", "n1", 5, 0, 0));
@@ -142,7 +142,7 @@ public sealed class ReadyContractTests
     // A crash before the Ready was persisted loses what it held: the restarted node did not vote, and
     // (since the grant never left) may vote in that term now.
     [Fact]
-    public void ANodeCrashingBeforePersistingAVoteRestartsWithoutIt()
+    public void A_node_crashing_before_persisting_a_vote_restarts_without_it()
     {
         var node = new RaftNode(Options(), new Random(1));
         node.Step(Vote("n2", "n1", 3, 0, 0));

@@ -9,7 +9,7 @@ public sealed class ReplicationTests
     // Figure 2, Rules for Servers, Leaders: "Upon election: send initial empty AppendEntries RPCs
     // (heartbeat) to each server; repeat during idle periods to prevent election timeouts (§5.2)."
     [Fact]
-    public void ALeaderSendsAHeartbeatToEveryFollowerEveryHeartbeatTicks()
+    public void A_leader_sends_a_heartbeat_to_every_follower_every_heartbeat_ticks()
     {
         var host = new Host(Options() with { HeartbeatTicks = 3 });
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -33,7 +33,7 @@ public sealed class ReplicationTests
     // §5.4.2 (end) and §8: a new leader commits an entry of its own term at once, so it appends a
     // no-op and replicates it with its first AppendEntries.
     [Fact]
-    public void ANewLeaderAppendsANoOpOfItsTermAndReplicatesIt()
+    public void A_new_leader_appends_a_no_op_of_its_term_and_replicates_it()
     {
         var host = new Host(Options(), restored: Persisted(1, 0, LogWithTerms(1, 1)));
 
@@ -51,7 +51,7 @@ public sealed class ReplicationTests
     // parallel to each of the other servers to replicate the entry": in the very next Ready, not at
     // the next heartbeat.
     [Fact]
-    public void ALeaderReplicatesAProposalWithoutWaitingForAHeartbeat()
+    public void A_leader_replicates_a_proposal_without_waiting_for_a_heartbeat()
     {
         var host = new Host(Options());
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -69,7 +69,7 @@ public sealed class ReplicationTests
     // §5.3 / §10.2.1 (batching): proposals made together travel together: one storage write and one
     // AppendEntries per follower for the whole batch.
     [Fact]
-    public void ManyProposalsTravelInOneAppendPerFollowerAndOneWrite()
+    public void Many_proposals_travel_in_one_append_per_follower_and_one_write()
     {
         var host = new Host(Options());
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -88,7 +88,7 @@ public sealed class ReplicationTests
     // the leader retries AppendEntries RPCs indefinitely until all followers eventually store all log
     // entries" (§5.3).
     [Fact]
-    public void ALeaderRetriesLostAppendsUntilTheFollowerStoresThem()
+    public void A_leader_retries_lost_appends_until_the_follower_stores_them()
     {
         var host = new Host(Options());
         host.BecomeLeaderWithAllFollowersCaughtUp();
@@ -119,7 +119,7 @@ public sealed class ReplicationTests
     [InlineData(2, 2, 1, 1)] // wrong term in the middle
     [InlineData(5, 2, 0, 5)] // one past our end
     [InlineData(9, 3, 0, 5)] // far past our end
-    public void AFollowerRejectsAnAppendWhosePreviousEntryItDoesNotHold(long prevIndex, long prevTerm, long conflictTerm,
+    public void A_follower_rejects_an_append_whose_previous_entry_it_does_not_hold(long prevIndex, long prevTerm, long conflictTerm,
         long conflictIndex)
     {
         var host = FollowerWithLog(1, 1, 2, 2);
@@ -138,7 +138,7 @@ public sealed class ReplicationTests
     // terms), delete the existing entry and all that follow it. Append any new entries not already in
     // the log." Entries that agree are kept and not rewritten.
     [Fact]
-    public void AFollowerDeletesFromTheFirstConflictingEntryAndKeepsTheAgreeingPrefix()
+    public void A_follower_deletes_from_the_first_conflicting_entry_and_keeps_the_agreeing_prefix()
     {
         var host = FollowerWithLog(1, 1, 2, 2);
         var writesBefore = host.Readies.Count(r => r.MustPersist);
@@ -158,7 +158,7 @@ public sealed class ReplicationTests
     // delete what follows them (it may be a late duplicate of an earlier append, and the entries
     // after it may already be acknowledged and counted towards a commit).
     [Fact]
-    public void AFollowerNeverTruncatesOnAStaleOrDuplicateAppend()
+    public void A_follower_never_truncates_on_a_stale_or_duplicate_append()
     {
         var host = FollowerWithLog(1, 1);
         var first = Append("n2", "n1", 3, 2, 1, 0, Entry(3, 3, "a"));
@@ -185,7 +185,7 @@ public sealed class ReplicationTests
     [InlineData(2, 2)]
     [InlineData(3, 2)] // our entry 3 was not covered by this append: it may differ from the leader's
     [InlineData(9, 2)]
-    public void AFollowerCommitsUpToTheLeaderCommitButNotPastTheLastNewEntry(long leaderCommit, long expected)
+    public void A_follower_commits_up_to_the_leader_commit_but_not_past_the_last_new_entry(long leaderCommit, long expected)
     {
         var host = FollowerWithLog(1, 1, 1);
 
@@ -199,7 +199,7 @@ public sealed class ReplicationTests
     // Rule 5 through heartbeats: followers learn the commit index from later appends, and a smaller
     // leaderCommit (a late message) never moves it back.
     [Fact]
-    public void AFollowerLearnsTheCommitIndexFromHeartbeatsAndNeverMovesItBack()
+    public void A_follower_learns_the_commit_index_from_heartbeats_and_never_moves_it_back()
     {
         var host = FollowerWithLog(1, 1, 1);
         host.Step(Heartbeat("n2", "n1", 1, 3, 1, leaderCommit: 3));
@@ -214,7 +214,7 @@ public sealed class ReplicationTests
     // the conflicting entries in that term; one AppendEntries RPC will be required for each term with
     // conflicting entries, rather than one RPC per entry." Logs are Figure 7's leader and follower (f).
     [Fact]
-    public void ALeaderBacksUpOverAConflictingLogInOneRoundTripPerTerm()
+    public void A_leader_backs_up_over_a_conflicting_log_in_one_round_trip_per_term()
     {
         var leader = new Host(Options(), restored: Persisted(7, 0, LogWithTerms(1, 1, 1, 4, 4, 5, 5, 6, 6, 6)));
         var follower = new Host(Options("n2"), restored: Persisted(3, 0, LogWithTerms(1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3)));

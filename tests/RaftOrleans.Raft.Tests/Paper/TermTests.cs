@@ -41,7 +41,7 @@ public sealed class TermTests
     // set currentTerm = T, convert to follower."
     [Theory]
     [MemberData(nameof(RolesAndMessages))]
-    public void AnyServerSeeingAHigherTermAdoptsItAndBecomesFollower(Role role, string kind)
+    public void Any_server_seeing_a_higher_term_adopts_it_and_becomes_follower(Role role, string kind)
     {
         var host = HostIn(role);
         var before = host.Node.Term;
@@ -61,7 +61,7 @@ public sealed class TermTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void AStaleAppendEntriesIsRejectedAndChangesNothing(bool preVoteAndCheckQuorum)
+    public void A_stale_append_entries_is_rejected_and_changes_nothing(bool preVoteAndCheckQuorum)
     {
         var options = Options() with { PreVote = preVoteAndCheckQuorum, CheckQuorum = preVoteAndCheckQuorum };
         var host = new Host(options, restored: Persisted(3, 0, LogWithTerms(1, 2)));
@@ -89,7 +89,7 @@ public sealed class TermTests
 
     // §5.1 stale requests; §5.2 a vote is granted only to a candidate whose term is at least ours.
     [Fact]
-    public void AStaleRequestVoteIsNotGranted()
+    public void A_stale_request_vote_is_not_granted()
     {
         var host = new Host(Options(), restored: Persisted(3, 0));
 
@@ -102,7 +102,7 @@ public sealed class TermTests
 
     // §5.1: responses of an older term are stale too; a leader must not count them.
     [Fact]
-    public void ALeaderIgnoresAStaleTermAcknowledgement()
+    public void A_leader_ignores_a_stale_term_acknowledgement()
     {
         var host = new Host(Options(), restored: Persisted(3, 0));
         var appends = host.BecomeLeader().OfType<AppendEntries>().ToList();

@@ -10,7 +10,7 @@ public sealed class AgreementScenarios
 
     // Commands proposed one after the other commit everywhere, at consecutive indexes.
     [Fact]
-    public void BasicAgree()
+    public void Basic_agree()
     {
         var s = new Scenario(3, seed: 10);
         s.CheckOneLeader();
@@ -26,7 +26,7 @@ public sealed class AgreementScenarios
 
     // A crashed follower does not stop the other two; two crashed followers stop commits.
     [Fact]
-    public void FollowerFailure()
+    public void Follower_failure()
     {
         var s = new Scenario(3, seed: 11);
         s.One(s.NewCommand(), 3, retry: false);
@@ -53,7 +53,7 @@ public sealed class AgreementScenarios
     [InlineData(13)]
     [InlineData(113)]
     [InlineData(213)]
-    public void OneWayCutLeaderStillLearnsTheCommitIndex(int seed)
+    public void One_way_cut_leader_still_learns_the_commit_index(int seed)
     {
         var s = new Scenario(3, seed);
         s.One(s.NewCommand(), 3, retry: false);
@@ -71,7 +71,7 @@ public sealed class AgreementScenarios
 
     // A crashed leader is replaced and the survivors agree; with two of three down nothing commits.
     [Fact]
-    public void LeaderFailure()
+    public void Leader_failure()
     {
         var s = new Scenario(3, seed: 12);
         s.One(s.NewCommand(), 3, retry: false);
@@ -93,7 +93,7 @@ public sealed class AgreementScenarios
 
     // A follower cut off while the others agree catches up when it is reconnected.
     [Fact]
-    public void FailAgree()
+    public void Fail_agree()
     {
         var s = new Scenario(3, seed: 13);
         s.One(s.NewCommand(), 3, retry: false);
@@ -115,7 +115,7 @@ public sealed class AgreementScenarios
     // With three of five followers gone, the leader's proposal is not committed; once they are back a
     // new agreement is reached on all five.
     [Fact]
-    public void FailNoAgree()
+    public void Fail_no_agree()
     {
         var s = new Scenario(5, seed: 14);
         s.One(s.NewCommand(), 5, retry: false);
@@ -137,7 +137,7 @@ public sealed class AgreementScenarios
     // Proposals made together (no tick between them) get consecutive indexes in one term, are written
     // with one storage write (group commit), and all commit, in proposal order.
     [Fact]
-    public void ConcurrentStarts()
+    public void Concurrent_starts()
     {
         var s = new Scenario(3, seed: 15);
         s.One(s.NewCommand(), 3, retry: false);

@@ -8,7 +8,7 @@ public sealed class ElectionScenarios
 
     // One leader is elected, every node learns it, and with no failure the term stays put.
     [Fact]
-    public void InitialElection()
+    public void Initial_election()
     {
         var s = new Scenario(3, seed: 1);
 
@@ -25,7 +25,7 @@ public sealed class ElectionScenarios
     // A cut-off leader is replaced; its return does not disturb the new one; without a majority no
     // leader is elected, and one is as soon as a majority is back.
     [Fact]
-    public void ReElection()
+    public void Re_election()
     {
         var s = new Scenario(3, seed: 2);
         var leader1 = s.CheckOneLeader();
@@ -57,7 +57,7 @@ public sealed class ElectionScenarios
 
     // Seven nodes, ten rounds of three random nodes cut off: the four that remain always elect a leader.
     [Fact]
-    public void ManyElections()
+    public void Many_elections()
     {
         var s = new Scenario(7, seed: 3);
         s.CheckOneLeader();

@@ -160,7 +160,7 @@ public sealed class PersistenceScenarios
 
     // Agreement over a network that drops 10%, duplicates 5% and reorders messages.
     [Fact]
-    public void UnreliableAgree()
+    public void Unreliable_agree()
     {
         var s = new Scenario(5, seed: 34);
         s.Cluster.Faults = NetworkFaults.Unreliable;
@@ -182,7 +182,7 @@ public sealed class PersistenceScenarios
     // off (not crashed) at random moments, so stale leaders and stale messages linger while newer
     // leaders take over.
     [Fact]
-    public void Figure8Unreliable() => Figure8UnreliableRun(seed: 35, iterations: 300);
+    public void Figure8_unreliable() => Figure8UnreliableRun(seed: 35, iterations: 300);
 
     internal static void Figure8UnreliableRun(int seed, int iterations)
     {
@@ -214,10 +214,10 @@ public sealed class PersistenceScenarios
     }
 
     [Fact]
-    public void ReliableChurn() => Churn(unreliable: false, seed: 36);
+    public void Reliable_churn() => Churn(unreliable: false, seed: 36);
 
     [Fact]
-    public void UnreliableChurn() => Churn(unreliable: true, seed: 37);
+    public void Unreliable_churn() => Churn(unreliable: true, seed: 37);
 
     /// <summary>
     /// Three clients propose all the time while nodes are cut off, reconnected, crashed and restarted

@@ -23,7 +23,7 @@ public sealed class SeedDemoScenarios
     }
 
     [Fact]
-    public void SeedDemoElection()
+    public void Seed_demo_election()
     {
         var s = WithOnlyStarted(5, seed: 40, "n1");
 
@@ -77,7 +77,7 @@ public sealed class SeedDemoScenarios
     }
 
     [Fact]
-    public void SeedDemoReplication()
+    public void Seed_demo_replication()
     {
         // 1. All nodes up.
         var s = new Scenario(5, seed: 41);
@@ -108,7 +108,7 @@ public sealed class SeedDemoScenarios
     }
 
     [Fact]
-    public void SeedDemoLogConflict()
+    public void Seed_demo_log_conflict()
     {
         // 1. All nodes up.
         var s = new Scenario(5, seed: 42);
