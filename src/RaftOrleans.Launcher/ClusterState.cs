@@ -28,12 +28,6 @@ public sealed record ClusterState
 
     public const string FileName = "cluster.json";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     public NodeState Node(string node) =>
         Nodes.FirstOrDefault(candidate => candidate.Node == node)
@@ -65,7 +59,7 @@ public sealed record ClusterState
 
         try
         {
-            return JsonSerializer.Deserialize<ClusterState>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ClusterStateJson.Default.ClusterState)
                 ?? throw new LauncherException($"{path} is empty");
         }
         catch (JsonException e)
@@ -83,7 +77,7 @@ public sealed record ClusterState
         Directory.CreateDirectory(clusterDirectory);
         var path = Path.Combine(clusterDirectory, FileName);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, ClusterStateJson.Default.ClusterState));
         File.Move(temporary, path, overwrite: true);
     }
 }
@@ -103,3 +97,12 @@ public sealed record NodeState
     /// made a member through the log, so every later start is a join as well.</summary>
     public bool Joined { get; init; }
 }
+
+/// <summary>cluster.json's serializer, generated at build time: every console command reads this file before it
+/// connects, and a generated serializer needs no reflection warm-up at each process start.</summary>
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ClusterState))]
+internal sealed partial class ClusterStateJson : JsonSerializerContext;
