@@ -57,6 +57,11 @@ public sealed class ObservabilityTests(ObservedCluster cluster, ITestOutputHelpe
             Assert.DoesNotContain("raftorleans_", orleansMetrics);
             Assert.Contains(Promtool(orleansMetrics, node.Node, "/metrics/orleans").ExitCode, new[] { 0, 3 });
 
+            // Nothing in a silo watches files: a watch on its working directory (ASP.NET's default reload of an
+            // appsettings.json) made every SQLite write below that folder an inotify event for the silo to read.
+            if (OperatingSystem.IsLinux())
+                Assert.True(InotifyWatches(node.Pid) == 0, $"{node.Node} (pid {node.Pid}) holds {InotifyWatches(node.Pid)} inotify watches");
+
             var (health, healthBody) = await GetAsync(node, "/healthz");
             Assert.True(health == HttpStatusCode.OK, $"{node.Node} /healthz: {(int)health} {healthBody}");
             await WaitForStatusAsync(node, "/readyz", HttpStatusCode.OK);
@@ -212,6 +217,18 @@ public sealed class ObservabilityTests(ObservedCluster cluster, ITestOutputHelpe
     }
 
     /// <summary>The watch writes from its loop while the test reads.</summary>
+    /// <summary>How many inotify watches a process holds (the "inotify wd" lines of its inotify descriptors).</summary>
+    private static int InotifyWatches(int pid)
+    {
+        var watches = 0;
+        foreach (var descriptor in new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos())
+        {
+            if (descriptor.LinkTarget != "anon_inode:inotify") continue;
+            watches += File.ReadLines($"/proc/{pid}/fdinfo/{descriptor.Name}").Count(line => line.StartsWith("inotify wd:", StringComparison.Ordinal));
+        }
+        return watches;
+    }
+
     private sealed class LockedWriter : StringWriter
     {
         public string Text
