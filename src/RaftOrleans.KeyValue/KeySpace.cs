@@ -19,12 +19,14 @@ internal sealed class KeySpace
     public KvEntry Put(string key, string value)
     {
         Revision++;
-        var entry = _entries.TryGetValue(key, out var previous)
-            ? previous with { Value = value, ModRevision = Revision, Version = previous.Version + 1 }
-            : new KvEntry(key, value, Revision, Revision, 1);
-        _entries[key] = entry;
+        if (_entries.TryGetValue(key, out var previous))
+        {
+            // An update leaves the key's place in the order as it is: no walk of the sorted set, whose string
+            // comparisons were 1% of a node's CPU under a write load of updates.
+            return _entries[key] = previous with { Value = value, ModRevision = Revision, Version = previous.Version + 1 };
+        }
         _sortedKeys.Add(key);
-        return entry;
+        return _entries[key] = new KvEntry(key, value, Revision, Revision, 1);
     }
 
     public KvEntry? Delete(string key)
