@@ -89,7 +89,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
         else if (previous is not null && (previous.Voters.Count != options.Nodes || previous.StorageKind != state.StorageKind))
         {
             throw new LauncherException(
-                $"the cluster in {ClusterDirectory} was made with {previous.Voters.Count} nodes and {previous.StorageKind} storage; add --fresh to start over");
+                $"the cluster in {ClusterDirectory} was made with {previous.Voters.Count} nodes and {previous.StorageKind.Name()} storage; add --fresh to start over");
         }
         else if (previous is not null)
         {
@@ -373,9 +373,9 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             ClusterId = clusterId,
             ServiceId = serviceId,
             BasePort = options.BasePort,
-            StorageKind = options.Storage.Name(),
+            StorageKind = options.Storage,
             StorageConnection = postgres,
-            ClusteringKind = options.Storage.Name(),
+            ClusteringKind = options.Storage,
             ClusteringConnection = postgres ?? $"Data Source={Path.Combine(dataDirectory, "cluster.db")}",
             DataDirectory = dataDirectory,
             LogDirectory = Path.Combine(ClusterDirectory, "logs"),
@@ -402,7 +402,7 @@ public sealed class ClusterLauncher(string repositoryRoot, string clusterDirecto
             }
         }
 
-        if (state.ClusteringKind == DatabaseKind.Postgres.Name())
+        if (state.ClusteringKind == DatabaseKind.Postgres)
         {
             ClusteringSchema.DeleteClusterRows(state.Clustering(), state.ClusterId);
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RaftOrleans.Client.Connections;
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Database;
 
 namespace RaftOrleans.Launcher;
@@ -13,9 +14,9 @@ public sealed record ClusterState
     public required string ClusterId { get; init; }
     public required string ServiceId { get; init; }
     public required int BasePort { get; init; }
-    public required string StorageKind { get; init; }
+    public required DatabaseKind StorageKind { get; init; }
     public string? StorageConnection { get; init; }
-    public required string ClusteringKind { get; init; }
+    public required DatabaseKind ClusteringKind { get; init; }
     public required string ClusteringConnection { get; init; }
     public required string DataDirectory { get; init; }
     public required string LogDirectory { get; init; }
@@ -35,11 +36,7 @@ public sealed record ClusterState
 
     public string LogFile(string node) => Path.Combine(LogDirectory, $"{node}.log");
 
-    public DatabaseConnection Clustering()
-    {
-        DatabaseKinds.TryParse(ClusteringKind, out var kind);
-        return new DatabaseConnection(kind, ClusteringConnection);
-    }
+    public DatabaseConnection Clustering() => new(ClusteringKind, ClusteringConnection);
 
     public ClusterEndpoints Endpoints() => new()
     {
@@ -103,6 +100,7 @@ public sealed record NodeState
 [JsonSourceGenerationOptions(
     WriteIndented = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ClusterState))]
 internal sealed partial class ClusterStateJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RaftOrleans.Contracts;
 
 namespace RaftOrleans.Launcher;
 
@@ -63,8 +64,8 @@ public static class SiloProcess
             "--data-dir", cluster.DataDirectory,
             "--voters", string.Join(",", cluster.Voters),
             "--join", node.Joined ? "true" : "false",
-            "--storage", cluster.StorageKind,
-            "--clustering", cluster.ClusteringKind,
+            "--storage", cluster.StorageKind.Name(),
+            "--clustering", cluster.ClusteringKind.Name(),
         };
 
         if (node.MetricsPort > 0)

@@ -56,7 +56,7 @@ public static class RaftSettingsBinding
         {
             NodeId = config.NodeId,
             Voters = config.Voters,
-            Storage = new RaftStorageSettings { Kind = config.Storage.Kind.Name(), ConnectionString = config.Storage.ConnectionString },
+            Storage = new RaftStorageSettings { Kind = config.Storage.Kind, ConnectionString = config.Storage.ConnectionString },
         };
         new ConfigurationBuilder().AddInMemoryCollection(section).Build()
             .Bind(settings, options => options.ErrorOnUnknownConfiguration = true);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
+using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Hosting.Configuration;

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Tests;
@@ -15,7 +16,7 @@ public sealed class SiloOverridesTests : IDisposable
     {
         var state = new ClusterState
         {
-            ClusterId = "c", ServiceId = "s", BasePort = 26800, StorageKind = "sqlite", ClusteringKind = "sqlite",
+            ClusterId = "c", ServiceId = "s", BasePort = 26800, StorageKind = DatabaseKind.Sqlite, ClusteringKind = DatabaseKind.Sqlite,
             ClusteringConnection = "Data Source=x.db", DataDirectory = _directory, LogDirectory = _directory, SiloDll = "raft-silo.dll",
             Voters = ["n1"], Nodes = [new NodeState { Node = "n1", SiloPort = 26800, GatewayPort = 26810 }],
             SiloOverrides = new Dictionary<string, string> { ["--election-ticks"] = "40" },

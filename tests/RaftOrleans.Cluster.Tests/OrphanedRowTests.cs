@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
+using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using RaftOrleans.Raft;
@@ -21,7 +22,7 @@ public sealed class OrphanedRowTests
 
     [PostgresFact]
     public Task Postgres_rows_left_by_a_truncation_or_a_failed_write_are_deleted_by_the_next_activation() =>
-        OrphansAsync((_, _) => new RaftStorageSettings { Kind = RaftStorageSettings.Postgres, ConnectionString = PostgresFactAttribute.ConnectionString! });
+        OrphansAsync((_, _) => new RaftStorageSettings { Kind = DatabaseKind.Postgres, ConnectionString = PostgresFactAttribute.ConnectionString! });
 
     private static async Task OrphansAsync(Func<string, string, RaftStorageSettings>? settings)
     {

@@ -61,7 +61,7 @@ public sealed class RaftTestCluster : IAsyncDisposable
         Directory.CreateDirectory(dataDirectory);
         storage ??= (node, dir) => new RaftStorageSettings
         {
-            Kind = RaftStorageSettings.Sqlite,
+            Kind = DatabaseKind.Sqlite,
             ConnectionString = $"Data Source={Path.Combine(dir, node + ".db")}",
         };
         var result = new RaftTestCluster(nodes, dataDirectory, node => storage(node, dataDirectory), configure, tune);

@@ -34,7 +34,7 @@ public sealed class SnapshotTests
     public Task Postgres_nodes_snapshot_delete_the_covered_log_and_reload_from_snapshot_and_tail() =>
         SnapshotCompactRestartAsync((_, _) => new RaftStorageSettings
         {
-            Kind = RaftStorageSettings.Postgres,
+            Kind = DatabaseKind.Postgres,
             ConnectionString = PostgresFactAttribute.ConnectionString!,
         });
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Hosting;
 using RaftOrleans.Grains.Storage;
 using static RaftOrleans.Cluster.Tests.LogChecks;
@@ -17,7 +18,7 @@ public sealed class StorageRoundTripTests
     [PostgresFact]
     public Task Postgres_round_trip() => RoundTripAsync(3, (_, _) => new RaftStorageSettings
     {
-        Kind = RaftStorageSettings.Postgres,
+        Kind = DatabaseKind.Postgres,
         ConnectionString = PostgresFactAttribute.ConnectionString!,
     });
 
@@ -41,7 +42,7 @@ public sealed class StorageRoundTripTests
     public async Task Sqlite_schema_is_idempotent_and_sets_wal()
     {
         var file = Path.Combine(Path.GetTempPath(), "raft-schema-tests", Guid.NewGuid().ToString("N"), "n1.db");
-        var settings = new RaftStorageSettings { Kind = RaftStorageSettings.Sqlite, ConnectionString = $"Data Source={file}" };
+        var settings = new RaftStorageSettings { Kind = DatabaseKind.Sqlite, ConnectionString = $"Data Source={file}" };
         try
         {
             await RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(settings, CancellationToken.None);
@@ -62,7 +63,7 @@ public sealed class StorageRoundTripTests
     [PostgresFact]
     public async Task Postgres_schema_applies_concurrently_and_repeatedly()
     {
-        var settings = new RaftStorageSettings { Kind = RaftStorageSettings.Postgres, ConnectionString = PostgresFactAttribute.ConnectionString! };
+        var settings = new RaftStorageSettings { Kind = DatabaseKind.Postgres, ConnectionString = PostgresFactAttribute.ConnectionString! };
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
             RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(settings, CancellationToken.None)));
         await using var connection = new NpgsqlConnection(settings.ConnectionString);
@@ -76,7 +77,7 @@ public sealed class StorageRoundTripTests
     {
         var settings = new RaftStorageSettings
         {
-            Kind = RaftStorageSettings.Postgres,
+            Kind = DatabaseKind.Postgres,
             ConnectionString = "Host=127.0.0.1;Port=1;Database=nowhere;Username=raft;Password=s3cret;Timeout=2",
         };
         var error = await Assert.ThrowsAsync<RaftStorageUnavailableException>(() =>
@@ -88,12 +89,15 @@ public sealed class StorageRoundTripTests
     }
 
     [Fact]
-    public async Task An_unknown_storage_kind_is_refused_by_name()
+    public async Task A_storage_kind_outside_the_enum_is_refused_with_the_kinds_there_are()
     {
-        var settings = new RaftStorageSettings { Kind = "mongodb", ConnectionString = "x" };
+        // A name such as "mongodb" stops at the configuration (ConfigValidationTests); a value cast into the enum
+        // by code is the only way to reach the storage with a kind it does not know.
+        var settings = new RaftStorageSettings { Kind = (DatabaseKind)7, ConnectionString = "x" };
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
             RaftSiloBuilderExtensions.EnsureRaftStorageSchemaAsync(settings, CancellationToken.None));
-        Assert.Contains("mongodb", error.Message);
+        Assert.Contains("Kind is 7", error.Message);
+        Assert.Contains("sqlite or postgres", error.Message);
     }
 
     private static async Task<string?> ScalarAsync(System.Data.Common.DbConnection connection, string sql)

@@ -112,7 +112,7 @@ public sealed class WriteStageTests
 
     private static RaftNodeMetrics Metrics(string node) => new(new RaftNodeSettings
     {
-        NodeId = node, Voters = [node], Storage = new RaftStorageSettings { Kind = RaftStorageSettings.Sqlite, ConnectionString = "Data Source=x" },
+        NodeId = node, Voters = [node], Storage = new RaftStorageSettings { Kind = DatabaseKind.Sqlite, ConnectionString = "Data Source=x" },
     });
 
     private static StageHistogram Stage(RaftNodeMetrics metrics, WriteStage stage) => metrics.Snapshot().Single(s => s.Stage == stage.Name);

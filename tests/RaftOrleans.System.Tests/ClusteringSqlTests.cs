@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Database;
 
 namespace RaftOrleans.System.Tests;

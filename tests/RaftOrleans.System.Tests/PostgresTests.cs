@@ -44,8 +44,8 @@ public sealed class PostgresTests(ThreeNodePostgresCluster cluster) : IClassFixt
         var rows = await cluster.StatusAsync();
         var oldLeader = TestCluster.AgreedLeader(rows, ClusterSize);
         Assert.True(oldLeader is not null, $"no agreed leader: {TestCluster.Describe(rows)}");
-        Assert.Equal("postgres", cluster.Launcher.State.StorageKind);
-        Assert.Equal("postgres", cluster.Launcher.State.ClusteringKind);
+        Assert.Equal(DatabaseKind.Postgres, cluster.Launcher.State.StorageKind);
+        Assert.Equal(DatabaseKind.Postgres, cluster.Launcher.State.ClusteringKind);
 
         cluster.Launcher.Kill(oldLeader);
 

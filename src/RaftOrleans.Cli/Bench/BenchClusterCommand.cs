@@ -51,7 +51,7 @@ public static class BenchClusterCommand
     private static async Task<bool> MeasureAsync(ClusterLauncher launcher, BenchClusterSettings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var state = launcher.State;
-        var caption = $"{state.Nodes.Count} nodes, {state.StorageKind}";
+        var caption = $"{state.Nodes.Count} nodes, {state.StorageKind.Name()}";
         var runId = Guid.NewGuid().ToString("N")[..8];
         var value = new string('v', settings.ValueBytes);
         var clock = Stopwatch.StartNew();

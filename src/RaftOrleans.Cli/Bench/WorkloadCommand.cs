@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using RaftOrleans.Client;
+using RaftOrleans.Contracts;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
@@ -101,7 +102,7 @@ public static class WorkloadCommand
             Workload = name,
             StartedUtc = startedUtc,
             Nodes = state.Nodes.Count,
-            Storage = state.StorageKind,
+            Storage = state.StorageKind.Name(),
             OwnCluster = settings.Start is not null,
             Clients = settings.Clients,
             ValueBytes = settings.ValueBytes,

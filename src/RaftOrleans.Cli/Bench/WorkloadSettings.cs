@@ -1,4 +1,5 @@
 using RaftOrleans.Cli.Cluster;
+using RaftOrleans.Contracts;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Bench;
@@ -87,7 +88,7 @@ public sealed record WorkloadSettings
         }
 
         var start = up is { } size ? ClusterCommand.UpOptionsFrom(arguments, DefaultBasePort) with { Nodes = size, Fresh = true } : null;
-        if (start is { Storage: Hosting.Database.DatabaseKind.Postgres, PostgresConnection: null or "" })
+        if (start is { Storage: DatabaseKind.Postgres, PostgresConnection: null or "" })
         {
             throw new UsageException("--storage postgres needs --postgres \"Host=...;Username=...;Password=...;Database=...\" (or $RAFTCTL_POSTGRES)");
         }

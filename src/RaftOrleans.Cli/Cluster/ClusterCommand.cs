@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Database;
 using RaftOrleans.Launcher;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Configuration;
 using RaftOrleans.Hosting.Database;
 

@@ -1,3 +1,4 @@
+using RaftOrleans.Contracts;
 using RaftOrleans.Raft;
 
 namespace RaftOrleans.Grains.Hosting;
@@ -159,18 +160,14 @@ public sealed class RaftSettingsException(string setting, string problem)
 /// shared PostgreSQL database (rows are keyed by node).</summary>
 public sealed record RaftStorageSettings
 {
-    /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
-    public required string Kind { get; init; }
+    public required DatabaseKind Kind { get; init; }
 
     public required string ConnectionString { get; init; }
 
-    public const string Sqlite = "sqlite";
-    public const string Postgres = "postgres";
-
     internal void Validate()
     {
-        if (Kind is not (Sqlite or Postgres))
-            throw new ArgumentException($"RaftStorageSettings.Kind is '{Kind}'; expected '{Sqlite}' or '{Postgres}'");
+        if (!Enum.IsDefined(Kind))
+            throw new ArgumentException($"RaftStorageSettings.Kind is {(int)Kind}, not a DatabaseKind; expected {string.Join(" or ", DatabaseKinds.Names)}");
         if (string.IsNullOrWhiteSpace(ConnectionString))
             throw new ArgumentException($"RaftStorageSettings.ConnectionString is empty (kind {Kind})");
     }
@@ -178,5 +175,5 @@ public sealed record RaftStorageSettings
     /// <summary>The ADO.NET invariant Orleans' provider loads. SQLite goes through
     /// <c>System.Data.SQLite</c>, which Orleans backs with Microsoft.Data.Sqlite (the invariant
     /// <c>Microsoft.Data.SQLite</c> fails at silo start).</summary>
-    internal string AdoInvariant => Kind == Sqlite ? "System.Data.SQLite" : "Npgsql";
+    internal string AdoInvariant => Kind == DatabaseKind.Sqlite ? "System.Data.SQLite" : "Npgsql";
 }

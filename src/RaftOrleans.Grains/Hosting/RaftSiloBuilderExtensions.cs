@@ -4,6 +4,7 @@ using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
+using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Faults;
 using RaftOrleans.Grains.Node;
 using RaftOrleans.Raft.StateMachine;
@@ -55,9 +56,9 @@ public static class RaftSiloBuilderExtensions
         builder.AddAdoNetGrainStorage(StorageProviderName, options =>
         {
             options.Invariant = settings.Storage.AdoInvariant;
-            if (settings.Storage.Kind != RaftStorageSettings.Sqlite) options.ConnectionString = settings.Storage.ConnectionString;
+            if (settings.Storage.Kind != DatabaseKind.Sqlite) options.ConnectionString = settings.Storage.ConnectionString;
         });
-        if (settings.Storage.Kind == RaftStorageSettings.Sqlite)
+        if (settings.Storage.Kind == DatabaseKind.Sqlite)
         {
             // Prepared statements that outlive a call (StatementCachingSqliteDataSource); the container owns and
             // disposes the data source with the silo.

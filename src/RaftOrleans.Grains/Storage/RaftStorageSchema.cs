@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RaftOrleans.Contracts;
 using RaftOrleans.Grains.Hosting;
 
 namespace RaftOrleans.Grains.Storage;
@@ -20,13 +21,13 @@ internal static class RaftStorageSchema
     public static async Task EnsureAsync(RaftStorageSettings storage, CancellationToken ct)
     {
         storage.Validate();
-        var dialect = storage.Kind;
+        var dialect = storage.Kind.Name();
         var schema = ReadScript(dialect, "schema.sql");
         var queries = QueryKeys.Select(key => (key, text: ReadScript(dialect, key + ".sql"))).ToArray();
         DbConnection connection;
         try
         {
-            connection = dialect == RaftStorageSettings.Sqlite ? OpenSqlite(storage.ConnectionString) : new NpgsqlConnection(storage.ConnectionString);
+            connection = storage.Kind == DatabaseKind.Sqlite ? OpenSqlite(storage.ConnectionString) : new NpgsqlConnection(storage.ConnectionString);
             await connection.OpenAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -39,7 +40,7 @@ internal static class RaftStorageSchema
         {
             try
             {
-                if (dialect == RaftStorageSettings.Postgres)
+                if (storage.Kind == DatabaseKind.Postgres)
                     await ExecuteAsync(connection, $"SELECT pg_advisory_lock({PostgresSchemaLockKey})", ct);
                 await ExecuteAsync(connection, schema, ct);
                 foreach (var (key, text) in queries)
@@ -51,7 +52,7 @@ internal static class RaftStorageSchema
                     AddParameter(command, "text", text);
                     await command.ExecuteNonQueryAsync(ct);
                 }
-                if (dialect == RaftStorageSettings.Postgres)
+                if (storage.Kind == DatabaseKind.Postgres)
                     await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({PostgresSchemaLockKey})", ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -67,7 +68,7 @@ internal static class RaftStorageSchema
     {
         try
         {
-            if (storage.Kind == RaftStorageSettings.Sqlite)
+            if (storage.Kind == DatabaseKind.Sqlite)
                 return $"file '{new SqliteConnectionStringBuilder(storage.ConnectionString).DataSource}'";
             var pg = new NpgsqlConnectionStringBuilder(storage.ConnectionString);
             return $"host '{pg.Host}' port {pg.Port} database '{pg.Database}' user '{pg.Username}'";

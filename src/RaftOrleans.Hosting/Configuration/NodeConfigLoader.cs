@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RaftOrleans.Contracts;
 using RaftOrleans.Hosting.Database;
 
 namespace RaftOrleans.Hosting.Configuration;

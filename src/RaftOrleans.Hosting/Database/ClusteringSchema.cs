@@ -1,4 +1,5 @@
 using System.Data.Common;
+using RaftOrleans.Contracts;
 
 namespace RaftOrleans.Hosting.Database;
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using RaftOrleans.Contracts;
 
 namespace RaftOrleans.Hosting.Database;
 

@@ -1,12 +1,20 @@
-namespace RaftOrleans.Hosting.Database;
+using System.Text.Json.Serialization;
 
-/// <summary>The databases RaftOrleans runs on: SQLite for one machine, PostgreSQL for many.</summary>
+namespace RaftOrleans.Contracts;
+
+/// <summary>The databases RaftOrleans runs on: SQLite for one machine, PostgreSQL for many. Shared by the node's
+/// storage (RaftOrleans.Grains) and the configuration and clustering code (RaftOrleans.Hosting); in files (the
+/// launcher's cluster.json) by the names the configuration uses.</summary>
 public enum DatabaseKind
 {
+    [JsonStringEnumMemberName("sqlite")]
     Sqlite,
+
+    [JsonStringEnumMemberName("postgres")]
     Postgres,
 }
 
+/// <summary>The names of <see cref="DatabaseKind"/> in configuration files, on command lines and in messages.</summary>
 public static class DatabaseKinds
 {
     /// <summary>The names used in configuration files and on command lines.</summary>
@@ -32,16 +40,6 @@ public static class DatabaseKinds
     {
         DatabaseKind.Sqlite => "sqlite",
         DatabaseKind.Postgres => "postgres",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
-
-    /// <summary>The ADO.NET invariant name Orleans' providers know the database by. SQLite goes under
-    /// "System.Data.SQLite" backed by Microsoft.Data.Sqlite (see <see cref="AdoNetProviders"/>): Orleans 10.4
-    /// fails at silo start with the invariant "Microsoft.Data.SQLite".</summary>
-    public static string AdoNetInvariant(this DatabaseKind kind) => kind switch
-    {
-        DatabaseKind.Sqlite => AdoNetProviders.SqliteInvariant,
-        DatabaseKind.Postgres => AdoNetProviders.PostgresInvariant,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }
