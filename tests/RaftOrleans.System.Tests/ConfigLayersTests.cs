@@ -52,7 +52,7 @@ public sealed class ConfigLayersTests : IDisposable
         var events = json.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)
             .Select(entry => (Id: entry.GetProperty("EventId").GetInt32(), Category: entry.GetProperty("Category").GetString())).ToArray();
         Assert.Contains((2000, "RaftOrleans.Silo"), events);
-        Assert.Contains(events, entry => entry.Id == 1001 && entry.Category == "RaftOrleans.Grains.RaftNodeGrain");
+        Assert.Contains(events, entry => entry.Id == 1001 && entry.Category == "RaftOrleans.Grains.Node.RaftNodeGrain");
 
         var (_, quiet) = await RunAndWriteAsync(4, fileValue: Large, environment: [], options: [], waitForSnapshot: false,
             fileExtra: "\"logging\": { \"logLevel\": { \"RaftOrleans\": \"Warning\" } }");
