@@ -1,3 +1,4 @@
+using RaftOrleans.Client.Connections;
 using RaftOrleans.Launcher;
 
 namespace RaftOrleans.Cli.Demo;
@@ -53,6 +54,12 @@ public static class DemoCommand
         {
             error.WriteLine($"raftctl demo: {e.Message}");
             return ExitCodes.Refused;
+        }
+        catch (ClusterUnreachableException e)
+        {
+            // A node the demo needed did not answer in time: one line and the "no answer" code, not a stack trace.
+            error.WriteLine($"raftctl demo: {e.Message}");
+            return ExitCodes.Unavailable;
         }
         finally
         {
